@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both are idempotent.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export HOST PORT
+
+.PHONY: run test lint openapi migrate clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+## Create the virtualenv, migrate ./var/aftercare.db, seed demo data when empty, serve on :8000
+run: $(VENV)/.installed
+	AFTERCARE_ENV=$${AFTERCARE_ENV:-dev} $(BIN)/aftercare migrate
+	AFTERCARE_ENV=$${AFTERCARE_ENV:-dev} $(BIN)/aftercare seed-demo
+	@echo "Swagger UI: http://$(HOST):$(PORT)/docs"
+	AFTERCARE_ENV=$${AFTERCARE_ENV:-dev} $(BIN)/aftercare serve --host $(HOST) --port $(PORT)
+
+## Run the whole suite on SQLite, then on PostgreSQL (required when CI=true)
+test: $(VENV)/.installed
+	$(BIN)/python scripts/run_tests.py
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+openapi: $(VENV)/.installed
+	AFTERCARE_ENV=$${AFTERCARE_ENV:-dev} $(BIN)/aftercare openapi
+
+migrate: $(VENV)/.installed
+	AFTERCARE_ENV=$${AFTERCARE_ENV:-dev} $(BIN)/aftercare migrate
+
+clean:
+	rm -rf $(VENV) var

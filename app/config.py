@@ -1,0 +1,62 @@
+"""Settings, read once from the environment (and an optional .env file)."""
+
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-0123456789abcdef"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = Field(default="prod", alias="AFTERCARE_ENV")
+    database_url: str = "sqlite+aiosqlite:///./var/aftercare.db"
+    secret_key: str = ""
+    token_issuer: str = "aftercare"
+    token_audience: str = "aftercare-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    cors_origins: list[str] = []
+    # Login throttling: failures counted in a sliding window per account and per client address.
+    login_window_seconds: int = 15 * 60
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    idempotency_ttl_hours: int = Field(default=24, ge=24)
+    # "fast" lowers argon2's cost for the test suite only; never use it in production.
+    password_hash_profile: Literal["standard", "fast"] = "standard"
+    log_json: bool = True
+    business_timezone: str = "Asia/Shanghai"
+    # Allow more than one origin with a JSON list: CORS_ORIGINS='["https://spa.example"]'
+
+    @model_validator(mode="after")
+    def _require_secret_outside_dev(self) -> "Settings":
+        if self.env in ("dev", "test"):
+            if not self.secret_key:
+                self.secret_key = DEV_SECRET_KEY
+        elif len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} characters "
+                "(or run with AFTERCARE_ENV=dev)"
+            )
+        if self.env != "test" and self.password_hash_profile == "fast":
+            raise ValueError("PASSWORD_HASH_PROFILE=fast is only allowed with AFTERCARE_ENV=test")
+        return self
+
+    def business_today(self) -> date:
+        return datetime.now(ZoneInfo(self.business_timezone)).date()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,44 @@
+"""The append-only event log and the written records (communication, work, internal notes)."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String, Text
+from sqlmodel import Field, SQLModel
+
+from app.db.types import BigIntPK, JSONType, UTCDateTime, utcnow
+
+
+class Event(SQLModel, table=True):
+    """One change to one object. Never updated or deleted; `seq` orders the integration feed."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_object", "object_type", "object_id", "seq"),)
+
+    seq: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    object_type: str = Field(sa_type=String(40))
+    object_id: uuid.UUID
+    # The customer the object belongs to, so a customer's feed can be scoped without joins.
+    customer_id: uuid.UUID | None = Field(default=None, index=True)
+    action: str = Field(sa_type=String(40))
+    from_status: str | None = Field(default=None, sa_type=String(40))
+    to_status: str | None = Field(default=None, sa_type=String(40))
+    changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    public: bool = True
+
+
+class Record(SQLModel, table=True):
+    __tablename__ = "records"
+    __table_args__ = (Index("ix_records_object", "object_type", "object_id", "created_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    object_type: str = Field(sa_type=String(40))
+    object_id: uuid.UUID
+    kind: str = Field(sa_type=String(20))
+    channel: str | None = Field(default=None, sa_type=String(20))
+    body: str = Field(sa_type=Text)
+    author_id: uuid.UUID = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,27 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import LargeBinary, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.db.types import JSONType, UTCDateTime, utcnow
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The first response to a POST sent with an Idempotency-Key, replayed on retries."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID
+    key: str = Field(sa_type=String(255))
+    method: str = Field(sa_type=String(10))
+    path: str = Field(sa_type=String(2000))
+    request_hash: str = Field(sa_type=String(64))
+    # in_flight until the first request finishes; completed once its response is stored.
+    state: str = Field(sa_type=String(12))
+    status_code: int | None = None
+    headers: list[list[str]] = Field(default_factory=list, sa_type=JSONType)
+    body: bytes | None = Field(default=None, sa_type=LargeBinary)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -1,0 +1,52 @@
+import uuid
+from datetime import datetime
+
+from pydantic import Field
+
+from app.domain.schemas import (
+    Code,
+    Email,
+    ExternalRef,
+    LongText,
+    Name,
+    PatchModel,
+    Phone,
+    ReadModel,
+    WriteModel,
+)
+
+
+class CustomerFields(WriteModel):
+    contact_name: Name | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    address: LongText | None = None
+    external_ref: ExternalRef | None = Field(
+        default=None, description="the key an ERP/CRM uses; unique"
+    )
+
+
+class CustomerCreate(CustomerFields):
+    code: Code
+    name: Name
+
+
+class CustomerUpdate(CustomerFields, PatchModel):
+    not_nullable = frozenset({"code", "name"})
+    code: Code | None = None
+    name: Name | None = None
+
+
+class CustomerRead(ReadModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    contact_name: str | None
+    phone: str | None
+    email: str | None
+    address: str | None
+    external_ref: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    allowed_actions: list[str] = []

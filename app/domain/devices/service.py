@@ -1,0 +1,143 @@
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.db.models import OFFICE_ROLES, Customer, Device, User
+from app.db.repositories.scoping import select_visible
+from app.domain.common import (
+    check_version,
+    ensure_unique,
+    get_for_field,
+    get_or_404,
+    text_search,
+)
+from app.domain.devices.schemas import DeviceCreate, DeviceRead, DeviceUpdate, WarrantyRead
+from app.domain.errors import ValidationFailed
+from app.domain.events import apply_changes, record_event
+from app.domain.pagination import PageParams, PageResult, paginate
+
+OBJECT_TYPE = "device"
+SORTS = {
+    "created_at": col(Device.created_at),
+    "updated_at": col(Device.updated_at),
+    "serial_number": col(Device.serial_number),
+}
+
+
+@dataclass(frozen=True)
+class DeviceFilters:
+    customer_id: uuid.UUID | None = None
+    serial_number: str | None = None
+    external_ref: str | None = None
+    q: str | None = None
+    in_warranty_on: date | None = None
+
+
+def to_read(device: Device, user: User) -> DeviceRead:
+    actions = ["update"] if user.role in OFFICE_ROLES else []
+    return DeviceRead.model_validate(device).model_copy(update={"allowed_actions": actions})
+
+
+def warranty_on(device: Device, on: date) -> WarrantyRead:
+    """A device is in warranty on a day up to and including its warranty_until date."""
+    if device.warranty_until is None:
+        return WarrantyRead(
+            device_id=device.id,
+            on=on,
+            warranty_until=None,
+            in_warranty=False,
+            days_remaining=None,
+            basis="no warranty date recorded for this device",
+        )
+    in_warranty = on <= device.warranty_until
+    remaining = (device.warranty_until - on).days
+    return WarrantyRead(
+        device_id=device.id,
+        on=on,
+        warranty_until=device.warranty_until,
+        in_warranty=in_warranty,
+        days_remaining=max(remaining, 0),
+        basis=f"warranty until {device.warranty_until.isoformat()}"
+        + (" (inclusive)" if in_warranty else f", expired {-remaining} day(s) before"),
+    )
+
+
+async def create_device(session: AsyncSession, actor: User, data: DeviceCreate) -> Device:
+    await get_for_field(session, actor, Customer, data.customer_id, "customer_id", "Customer")
+    await ensure_unique(
+        session, Device, {"serial_number": data.serial_number, "external_ref": data.external_ref}
+    )
+    device = Device(**data.model_dump())
+    session.add(device)
+    await session.flush()
+    record_event(
+        session,
+        actor=actor,
+        object_type=OBJECT_TYPE,
+        obj=device,
+        action="created",
+        changes=data.model_dump(exclude_none=True),
+    )
+    return device
+
+
+async def get_device(session: AsyncSession, user: User, device_id: uuid.UUID) -> Device:
+    return await get_or_404(session, user, Device, device_id, "Device")
+
+
+async def list_devices(
+    session: AsyncSession, user: User, filters: DeviceFilters, page: PageParams
+) -> PageResult[Device]:
+    stmt = select_visible(user, Device)
+    if filters.customer_id:
+        stmt = stmt.where(col(Device.customer_id) == filters.customer_id)
+    if filters.serial_number:
+        stmt = stmt.where(col(Device.serial_number) == filters.serial_number)
+    if filters.external_ref:
+        stmt = stmt.where(col(Device.external_ref) == filters.external_ref)
+    if filters.q:
+        stmt = stmt.where(text_search(filters.q, col(Device.serial_number), col(Device.model)))
+    if filters.in_warranty_on:
+        stmt = stmt.where(col(Device.warranty_until) >= filters.in_warranty_on)
+    return await paginate(session, stmt, Device, page, SORTS)
+
+
+async def update_device(
+    session: AsyncSession,
+    actor: User,
+    device_id: uuid.UUID,
+    data: DeviceUpdate,
+    expected_version: int,
+) -> Device:
+    device = await get_device(session, actor, device_id)
+    check_version(device, expected_version)
+    values = data.model_dump(exclude_unset=True)
+    if "customer_id" in values:
+        await get_for_field(
+            session, actor, Customer, values["customer_id"], "customer_id", "Customer"
+        )
+    purchased = values.get("purchased_at", device.purchased_at)
+    until = values.get("warranty_until", device.warranty_until)
+    if purchased and until and until < purchased:
+        raise ValidationFailed([("warranty_until", "cannot be before purchased_at")])
+    await ensure_unique(
+        session,
+        Device,
+        {"serial_number": values.get("serial_number"), "external_ref": values.get("external_ref")},
+        exclude_id=device.id,
+    )
+    changes = apply_changes(device, values)
+    if changes:
+        await session.flush()
+        record_event(
+            session,
+            actor=actor,
+            object_type=OBJECT_TYPE,
+            obj=device,
+            action="updated",
+            changes=changes,
+        )
+    return device

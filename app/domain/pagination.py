@@ -1,0 +1,103 @@
+"""Keyset pagination with opaque cursors, shared by every list endpoint.
+
+A cursor names the sort and the last row's (sort value, id); the next page starts strictly after
+it, so rows inserted meanwhile never shift or repeat a page.
+"""
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.errors import ValidationFailed
+
+MAX_LIMIT = 200
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int = 50
+    cursor: str | None = None
+    updated_after: datetime | None = None
+    sort: str = "created_at"
+
+
+@dataclass(frozen=True)
+class PageResult(Generic[T]):
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+def _bad_cursor() -> ValidationFailed:
+    return ValidationFailed([("cursor", "invalid or expired cursor; restart from the first page")])
+
+
+def _encode(sort: str, value: Any, row_id: uuid.UUID) -> str:
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps({"s": sort, "v": value, "i": str(row_id)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, sort: str, column: Any) -> tuple[Any, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        if not isinstance(data, dict) or data.get("s") != sort:
+            raise _bad_cursor()
+        value = data["v"]
+        python_type = column.type.python_type
+        if python_type is datetime:
+            value = datetime.fromisoformat(value)
+            if value.tzinfo is None:
+                raise _bad_cursor()
+        elif not isinstance(value, python_type):
+            raise _bad_cursor()
+        return value, uuid.UUID(data["i"])
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise _bad_cursor() from exc
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: Select[Any],
+    model: Any,
+    params: PageParams,
+    sort_fields: Mapping[str, Any],
+) -> PageResult[Any]:
+    """Run `stmt` (already filtered and scoped) for one page ordered by `params.sort`.
+
+    `sort` is a field name from `sort_fields`, prefixed with "-" for descending order; the row
+    id breaks ties, so the order is total and a cursor is exact.
+    """
+    descending = params.sort.startswith("-")
+    sort_name = params.sort.lstrip("-")
+    column = sort_fields.get(sort_name)
+    if column is None:
+        options = ", ".join(sorted(sort_fields)) + " (prefix - for descending)"
+        raise ValidationFailed([("sort", f"unknown sort; use one of {options}")])
+    id_column = model.id
+    if params.updated_after is not None:
+        stmt = stmt.where(model.updated_at > params.updated_after)
+    if params.cursor:
+        value, last_id = _decode(params.cursor, params.sort, column)
+        if descending:
+            stmt = stmt.where(or_(column < value, and_(column == value, id_column < last_id)))
+        else:
+            stmt = stmt.where(or_(column > value, and_(column == value, id_column > last_id)))
+    order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
+    rows = list((await session.scalars(stmt.order_by(*order).limit(params.limit + 1))).all())
+    next_cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        last = rows[-1]
+        next_cursor = _encode(params.sort, getattr(last, sort_name), last.id)
+    return PageResult(items=rows, next_cursor=next_cursor)

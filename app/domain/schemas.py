@@ -1,0 +1,83 @@
+"""Base classes and field types every resource's schemas use."""
+
+import uuid
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+T = TypeVar("T")
+
+
+def _reject_nul(value: Any, path: str = "") -> None:
+    # PostgreSQL cannot store U+0000 in text; refuse it up front for every backend alike.
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{path or 'value'}: NUL characters are not allowed")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _reject_nul(key, path)
+            _reject_nul(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _reject_nul(item, f"{path}[{index}]")
+
+
+class WriteModel(BaseModel):
+    """A request body: unknown fields are refused, strings are trimmed and may not hold NUL."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        _reject_nul(data)
+        return data
+
+
+class PatchModel(WriteModel):
+    """A PATCH body: every field optional, but a field the object requires may not be nulled."""
+
+    not_nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name in cls.not_nullable:
+            raise ValueError("may not be null")
+        return value
+
+
+class ReadModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="pass as ?cursor= for the next page; null on the last page"
+    )
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+Phone = Annotated[str, StringConstraints(max_length=50)]
+LongText = Annotated[str, StringConstraints(max_length=10_000)]
+ExternalRef = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", to_lower=True),
+]
+
+
+class Ref(ReadModel):
+    id: uuid.UUID

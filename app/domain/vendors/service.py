@@ -1,0 +1,91 @@
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.db.models import OFFICE_ROLES, User, Vendor
+from app.db.repositories.scoping import select_visible
+from app.domain.common import check_version, ensure_unique, get_or_404, text_search
+from app.domain.events import apply_changes, record_event
+from app.domain.pagination import PageParams, PageResult, paginate
+from app.domain.vendors.schemas import VendorCreate, VendorRead, VendorUpdate
+
+OBJECT_TYPE = "vendor"
+SORTS = {
+    "created_at": col(Vendor.created_at),
+    "updated_at": col(Vendor.updated_at),
+    "name": col(Vendor.name),
+}
+
+
+@dataclass(frozen=True)
+class VendorFilters:
+    q: str | None = None
+    active: bool | None = None
+    external_ref: str | None = None
+
+
+def to_read(vendor: Vendor, user: User) -> VendorRead:
+    actions = ["update"] if user.role in OFFICE_ROLES else []
+    return VendorRead.model_validate(vendor).model_copy(update={"allowed_actions": actions})
+
+
+async def create_vendor(session: AsyncSession, actor: User, data: VendorCreate) -> Vendor:
+    await ensure_unique(session, Vendor, {"external_ref": data.external_ref})
+    vendor = Vendor(**data.model_dump())
+    session.add(vendor)
+    await session.flush()
+    record_event(
+        session,
+        actor=actor,
+        object_type=OBJECT_TYPE,
+        obj=vendor,
+        action="created",
+        changes=data.model_dump(exclude_none=True),
+    )
+    return vendor
+
+
+async def get_vendor(session: AsyncSession, user: User, vendor_id: uuid.UUID) -> Vendor:
+    return await get_or_404(session, user, Vendor, vendor_id, "Vendor")
+
+
+async def list_vendors(
+    session: AsyncSession, user: User, filters: VendorFilters, page: PageParams
+) -> PageResult[Vendor]:
+    stmt = select_visible(user, Vendor)
+    if filters.q:
+        stmt = stmt.where(text_search(filters.q, col(Vendor.name), col(Vendor.contact_name)))
+    if filters.active is not None:
+        stmt = stmt.where(col(Vendor.active).is_(filters.active))
+    if filters.external_ref:
+        stmt = stmt.where(col(Vendor.external_ref) == filters.external_ref)
+    return await paginate(session, stmt, Vendor, page, SORTS)
+
+
+async def update_vendor(
+    session: AsyncSession,
+    actor: User,
+    vendor_id: uuid.UUID,
+    data: VendorUpdate,
+    expected_version: int,
+) -> Vendor:
+    vendor = await get_vendor(session, actor, vendor_id)
+    check_version(vendor, expected_version)
+    values = data.model_dump(exclude_unset=True)
+    await ensure_unique(
+        session, Vendor, {"external_ref": values.get("external_ref")}, exclude_id=vendor.id
+    )
+    changes = apply_changes(vendor, values)
+    if changes:
+        await session.flush()
+        record_event(
+            session,
+            actor=actor,
+            object_type=OBJECT_TYPE,
+            obj=vendor,
+            action="updated",
+            changes=changes,
+        )
+    return vendor

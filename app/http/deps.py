@@ -1,0 +1,96 @@
+"""Request-level dependencies shared by every router: the unit of work, versions, paging."""
+
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.session import unit_of_work
+from app.domain.errors import DomainError, PreconditionRequired, ValidationFailed
+from app.domain.pagination import MAX_LIMIT, PageParams
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed before the response is sent."""
+    async with unit_of_work(request.app.state.sessionmaker) as session:
+        yield session
+
+
+# scope="function": the commit runs when the endpoint returns, *before* the response goes out,
+# so a failed commit becomes an error response instead of a 200 followed by lost data.
+Session = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+
+
+def _parse_if_match(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    match = _ETAG.match(if_match)
+    if not match:
+        raise ValidationFailed([("If-Match", 'expected an ETag such as "3"')])
+    return int(match.group(1))
+
+
+async def optional_if_match(
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> int | None:
+    return _parse_if_match(if_match)
+
+
+async def required_if_match(
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> int:
+    version = _parse_if_match(if_match)
+    if version is None:
+        raise PreconditionRequired()
+    return version
+
+
+IfMatch = Annotated[int | None, Depends(optional_if_match)]
+RequiredIfMatch = Annotated[int, Depends(required_if_match)]
+
+
+async def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    updated_after: Annotated[
+        datetime | None, Query(description="only objects changed after this instant (delta sync)")
+    ] = None,
+    sort: Annotated[
+        str,
+        Query(max_length=40, description="a sortable field, prefixed with - for descending"),
+    ] = "created_at",
+) -> PageParams:
+    if updated_after is not None and updated_after.tzinfo is None:
+        raise ValidationFailed([("updated_after", "needs a time zone offset (RFC 3339)")])
+    return PageParams(limit=limit, cursor=cursor, updated_after=updated_after, sort=sort)
+
+
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+async def require_json_body(request: Request) -> None:
+    """Refuse a write whose body is not JSON (415) before FastAPI tries to parse it."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    content_type = request.headers.get("content-type", "")
+    has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in (
+        request.headers
+    )
+    if not has_body:
+        return
+    media = content_type.split(";")[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        raise UnsupportedMediaType(f"Send the body as application/json (got '{media or 'none'}')")
+
+
+class UnsupportedMediaType(DomainError):
+    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+
+
+def set_etag(response: Response, obj: Any) -> None:
+    response.headers["ETag"] = f'"{obj.version}"'

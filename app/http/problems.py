@@ -1,0 +1,123 @@
+"""Every error leaves as RFC 9457 application/problem+json with a stable `code`."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.domain.errors import DomainError
+
+logger = logging.getLogger("aftercare.errors")
+
+PROBLEM_JSON = "application/problem+json"
+_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://aftercare.example/problems/{code or _CODES.get(status, 'error')}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code or _CODES.get(status, "error"),
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:] or parts
+    return ".".join(parts) or "body"
+
+
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem(
+        exc.status, exc.detail, code=exc.code, title=exc.title, headers=exc.headers, **exc.extra
+    )
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return problem(400, "The request body is not valid JSON", code="invalid_json")
+    items = [{"field": _field_path(tuple(e["loc"])), "message": e["msg"]} for e in errors]
+    detail = "; ".join(f"{i['field']}: {i['message']}" for i in items)
+    return problem(422, detail, code="validation_error", errors=items)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    return problem(exc.status_code, detail, headers=dict(exc.headers or {}))
+
+
+async def _stale_data(_: Request, exc: Exception) -> JSONResponse:
+    return problem(
+        409,
+        "The object was changed by another request at the same time; reload it and retry",
+        code="version_conflict",
+    )
+
+
+async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
+    logger.info("integrity error: %s", exc)
+    return problem(
+        409,
+        "The change conflicts with existing data (a unique value is already taken or a "
+        "referenced object is missing)",
+        code="conflict",
+    )
+
+
+async def _operational_error(_: Request, exc: Exception) -> JSONResponse:
+    logger.warning("database unavailable: %s", exc)
+    return problem(
+        503, "The database is busy or unreachable; retry shortly", headers={"Retry-After": "2"}
+    )
+
+
+async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error", exc_info=exc)
+    return problem(500, "An unexpected error occurred; it has been logged", code="internal_error")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StaleDataError, _stale_data)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _operational_error)
+    app.add_exception_handler(Exception, _unhandled)

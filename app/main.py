@@ -1,0 +1,68 @@
+"""create_app(): routers, handlers, middleware — nothing else."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from app.config import Settings, get_settings
+from app.db.session import create_engine, create_sessionmaker
+from app.http.idempotency import IdempotencyMiddleware
+from app.http.middleware import BodyGuardMiddleware, ObservabilityMiddleware
+from app.http.problems import install_problem_handlers
+from app.routers import auth, customers, devices, events, health, meta, users, vendors
+
+API_PREFIX = "/api/v1"
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owns_engine = not hasattr(app.state, "engine")
+        if owns_engine:
+            app.state.engine = create_engine(settings.database_url)
+            app.state.sessionmaker = create_sessionmaker(app.state.engine)
+        yield
+        if owns_engine:
+            await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Aftercare API",
+        version="1.0.0",
+        description="After-sales technical service: service orders, repairs, external repairs, "
+        "difficult cases, complaints, callbacks. Errors are application/problem+json.",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, users, customers, devices, vendors, events, meta):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router)
+
+    # Added last = outermost: observability sees everything, then the body guard, then CORS.
+    app.add_middleware(IdempotencyMiddleware, settings=settings)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Request-ID", "Idempotent-Replayed", "Retry-After"],
+        )
+    app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ObservabilityMiddleware)
+    return app

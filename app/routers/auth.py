@@ -1,0 +1,67 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, status
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+
+from app.auth.dependencies import CurrentUser, token_family
+from app.domain.auth import service
+from app.domain.auth.schemas import LogoutRequest, RefreshRequest, TokenResponse
+from app.domain.errors import ValidationFailed
+from app.http.deps import Session, require_json_body
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+_basic = HTTPBasic(auto_error=False)
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/token")
+async def issue_token(
+    request: Request,
+    session: Session,
+    grant_type: Annotated[str, Form(pattern="^(password|client_credentials)$")] = "password",
+    username: Annotated[str | None, Form(max_length=254)] = None,
+    password: Annotated[str | None, Form(max_length=200)] = None,
+    client_id: Annotated[str | None, Form(max_length=100)] = None,
+    client_secret: Annotated[str | None, Form(max_length=200)] = None,
+    scope: Annotated[str, Form(max_length=500)] = "",
+    basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)] = None,
+) -> TokenResponse:
+    """Log in: OAuth2 password grant for people, client-credentials grant for integrations."""
+    settings = request.app.state.settings
+    sessionmaker = request.app.state.sessionmaker
+    address = _client_address(request)
+    if grant_type == "password":
+        if not username or not password:
+            missing = [("username", username), ("password", password)]
+            raise ValidationFailed(
+                [(name, "required for grant_type=password") for name, v in missing if not v]
+            )
+        attempt = service.LoginAttempt(identity=username, secret=password, address=address)
+        return await service.login_with_password(session, sessionmaker, settings, attempt)
+    if basic is not None:
+        client_id, client_secret = basic.username, basic.password
+    if not client_id or not client_secret:
+        raise ValidationFailed([("client_id", "client_id and client_secret are required")])
+    attempt = service.LoginAttempt(identity=client_id, secret=client_secret, address=address)
+    return await service.login_with_client_credentials(session, sessionmaker, settings, attempt)
+
+
+@router.post("/refresh", dependencies=[Depends(require_json_body)])
+async def refresh_token(request: Request, session: Session, body: RefreshRequest) -> TokenResponse:
+    """Trade a refresh token for a new access and refresh token (the old one stops working)."""
+    return await service.rotate_refresh_token(
+        session, request.app.state.sessionmaker, request.app.state.settings, body.refresh_token
+    )
+
+
+@router.post(
+    "/logout", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(require_json_body)]
+)
+async def logout(
+    request: Request, session: Session, user: CurrentUser, body: LogoutRequest | None = None
+) -> None:
+    """End this login session: its refresh tokens and access tokens stop working at once."""
+    await service.logout(session, user, token_family(request), body.refresh_token if body else None)

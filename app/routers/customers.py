@@ -1,0 +1,86 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.auth.dependencies import CurrentUser, Office
+from app.domain.customers import service
+from app.domain.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
+from app.domain.schemas import ExternalRef, Page
+from app.domain.timeline import RecordCreate, RecordRead, TimelineEntry, add_record, timeline
+from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
+
+router = APIRouter(
+    prefix="/customers", tags=["customers"], dependencies=[Depends(require_json_body)]
+)
+
+
+@router.get("")
+async def list_customers(
+    session: Session,
+    user: CurrentUser,
+    page: Paging,
+    q: Annotated[str | None, Query(max_length=200, description="name, code or contact")] = None,
+    code: Annotated[str | None, Query(max_length=50)] = None,
+    external_ref: Annotated[ExternalRef | None, Query()] = None,
+) -> Page[CustomerRead]:
+    """List customers (a customer user sees only its own company)."""
+    filters = service.CustomerFilters(q=q, code=code, external_ref=external_ref)
+    result = await service.list_customers(session, user, filters, page)
+    return Page(
+        items=[service.to_read(c, user) for c in result.items], next_cursor=result.next_cursor
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_customer(
+    session: Session, user: Office, body: CustomerCreate, response: Response
+) -> CustomerRead:
+    """Create a customer."""
+    customer = await service.create_customer(session, user, body)
+    set_etag(response, customer)
+    return service.to_read(customer, user)
+
+
+@router.get("/{customer_id}")
+async def get_customer(
+    session: Session, user: CurrentUser, customer_id: uuid.UUID, response: Response
+) -> CustomerRead:
+    """Return one customer."""
+    customer = await service.get_customer(session, user, customer_id)
+    set_etag(response, customer)
+    return service.to_read(customer, user)
+
+
+@router.patch("/{customer_id}")
+async def update_customer(
+    session: Session,
+    user: Office,
+    customer_id: uuid.UUID,
+    body: CustomerUpdate,
+    version: RequiredIfMatch,
+    response: Response,
+) -> CustomerRead:
+    """Change a customer's fields (If-Match required)."""
+    customer = await service.update_customer(session, user, customer_id, body, version)
+    set_etag(response, customer)
+    return service.to_read(customer, user)
+
+
+@router.post("/{customer_id}/records", status_code=status.HTTP_201_CREATED)
+async def add_customer_record(
+    session: Session, user: Office, customer_id: uuid.UUID, body: RecordCreate
+) -> RecordRead:
+    """Write down a contact with the customer that belongs to no order."""
+    customer = await service.get_customer(session, user, customer_id)
+    record = await add_record(session, user, service.OBJECT_TYPE, customer, body)
+    return RecordRead.model_validate(record)
+
+
+@router.get("/{customer_id}/timeline")
+async def get_customer_timeline(
+    session: Session, user: CurrentUser, customer_id: uuid.UUID
+) -> list[TimelineEntry]:
+    """The customer's history: changes and records, oldest first."""
+    customer = await service.get_customer(session, user, customer_id)
+    return await timeline(session, user, service.OBJECT_TYPE, customer.id)

@@ -1,0 +1,100 @@
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from app.auth.dependencies import CurrentUser, Office
+from app.domain.devices import service
+from app.domain.devices.schemas import DeviceCreate, DeviceRead, DeviceUpdate, WarrantyRead
+from app.domain.schemas import ExternalRef, Page
+from app.domain.timeline import TimelineEntry, timeline
+from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
+
+router = APIRouter(prefix="/devices", tags=["devices"], dependencies=[Depends(require_json_body)])
+
+
+@router.get("")
+async def list_devices(
+    session: Session,
+    user: CurrentUser,
+    page: Paging,
+    customer_id: uuid.UUID | None = None,
+    serial_number: Annotated[str | None, Query(max_length=200)] = None,
+    external_ref: Annotated[ExternalRef | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=200, description="serial number or model")] = None,
+    in_warranty_on: Annotated[
+        date | None, Query(description="only devices still in warranty on this day")
+    ] = None,
+) -> Page[DeviceRead]:
+    """List devices (a customer user sees only its own company's)."""
+    filters = service.DeviceFilters(
+        customer_id=customer_id,
+        serial_number=serial_number,
+        external_ref=external_ref,
+        q=q,
+        in_warranty_on=in_warranty_on,
+    )
+    result = await service.list_devices(session, user, filters, page)
+    return Page(
+        items=[service.to_read(d, user) for d in result.items], next_cursor=result.next_cursor
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_device(
+    session: Session, user: Office, body: DeviceCreate, response: Response
+) -> DeviceRead:
+    """Register a customer's device (serial numbers are unique)."""
+    device = await service.create_device(session, user, body)
+    set_etag(response, device)
+    return service.to_read(device, user)
+
+
+@router.get("/{device_id}")
+async def get_device(
+    session: Session, user: CurrentUser, device_id: uuid.UUID, response: Response
+) -> DeviceRead:
+    """Return one device."""
+    device = await service.get_device(session, user, device_id)
+    set_etag(response, device)
+    return service.to_read(device, user)
+
+
+@router.patch("/{device_id}")
+async def update_device(
+    session: Session,
+    user: Office,
+    device_id: uuid.UUID,
+    body: DeviceUpdate,
+    version: RequiredIfMatch,
+    response: Response,
+) -> DeviceRead:
+    """Change a device's fields (If-Match required)."""
+    device = await service.update_device(session, user, device_id, body, version)
+    set_etag(response, device)
+    return service.to_read(device, user)
+
+
+@router.get("/{device_id}/warranty")
+async def get_device_warranty(
+    request: Request,
+    session: Session,
+    user: CurrentUser,
+    device_id: uuid.UUID,
+    on: Annotated[
+        date | None, Query(description="the day to check; today in the business time zone")
+    ] = None,
+) -> WarrantyRead:
+    """Tell whether the device is in warranty on a given day."""
+    device = await service.get_device(session, user, device_id)
+    return service.warranty_on(device, on or request.app.state.settings.business_today())
+
+
+@router.get("/{device_id}/timeline")
+async def get_device_timeline(
+    session: Session, user: CurrentUser, device_id: uuid.UUID
+) -> list[TimelineEntry]:
+    """The device's history, oldest first."""
+    device = await service.get_device(session, user, device_id)
+    return await timeline(session, user, service.OBJECT_TYPE, device.id)

@@ -1,0 +1,94 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.auth.dependencies import CurrentUser, Office, Supervisor
+from app.db.models import Role
+from app.domain.schemas import Page
+from app.domain.users import service
+from app.domain.users.schemas import (
+    ClientSecretRead,
+    PasswordChange,
+    UserCreate,
+    UserCreated,
+    UserRead,
+    UserUpdate,
+)
+from app.http.deps import IfMatch, Paging, RequiredIfMatch, Session, require_json_body, set_etag
+
+router = APIRouter(prefix="/users", tags=["users"], dependencies=[Depends(require_json_body)])
+
+
+@router.get("/me")
+async def read_me(user: CurrentUser, response: Response) -> UserRead:
+    """Return the calling user."""
+    set_etag(response, user)
+    return service.to_read(user, user)
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+async def change_my_password(session: Session, user: CurrentUser, body: PasswordChange) -> None:
+    """Change your own password; every other login session of yours ends."""
+    await service.change_own_password(session, user, body)
+
+
+@router.get("")
+async def list_users(
+    session: Session,
+    user: Office,
+    page: Paging,
+    role: Role | None = None,
+    active: bool | None = None,
+    customer_id: uuid.UUID | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> Page[UserRead]:
+    """List users (clerks need it to pick engineers)."""
+    filters = service.UserFilters(role=role, active=active, customer_id=customer_id, q=q)
+    result = await service.list_users(session, user, filters, page)
+    return Page(
+        items=[service.to_read(u, user) for u in result.items], next_cursor=result.next_cursor
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_user(
+    session: Session, user: Supervisor, body: UserCreate, response: Response
+) -> UserCreated:
+    """Create a user or a service account (supervisors only)."""
+    created = await service.create_user(session, user, body)
+    response.headers["ETag"] = f'"{created.version}"'
+    return created
+
+
+@router.get("/{user_id}")
+async def get_user(
+    session: Session, user: Office, user_id: uuid.UUID, response: Response
+) -> UserRead:
+    """Return one user."""
+    found = await service.get_user(session, user, user_id)
+    set_etag(response, found)
+    return service.to_read(found, user)
+
+
+@router.patch("/{user_id}")
+async def update_user(
+    session: Session,
+    user: Supervisor,
+    user_id: uuid.UUID,
+    body: UserUpdate,
+    version: RequiredIfMatch,
+    response: Response,
+) -> UserRead:
+    """Change a user's name, role or active flag (supervisors only; If-Match required)."""
+    updated = await service.update_user(session, user, user_id, body, version)
+    set_etag(response, updated)
+    return service.to_read(updated, user)
+
+
+@router.post("/{user_id}/client-secret")
+async def rotate_client_secret(
+    session: Session, user: Supervisor, user_id: uuid.UUID, version: IfMatch
+) -> ClientSecretRead:
+    """Issue a new client secret for a service account; the old one stops working."""
+    return await service.rotate_client_secret(session, user, user_id, version)

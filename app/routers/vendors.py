@@ -1,0 +1,74 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.auth.dependencies import Office, Staff
+from app.domain.schemas import ExternalRef, Page
+from app.domain.timeline import TimelineEntry, timeline
+from app.domain.vendors import service
+from app.domain.vendors.schemas import VendorCreate, VendorRead, VendorUpdate
+from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
+
+router = APIRouter(prefix="/vendors", tags=["vendors"], dependencies=[Depends(require_json_body)])
+
+
+@router.get("")
+async def list_vendors(
+    session: Session,
+    user: Staff,
+    page: Paging,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    active: bool | None = None,
+    external_ref: Annotated[ExternalRef | None, Query()] = None,
+) -> Page[VendorRead]:
+    """List external repair stations."""
+    filters = service.VendorFilters(q=q, active=active, external_ref=external_ref)
+    result = await service.list_vendors(session, user, filters, page)
+    return Page(
+        items=[service.to_read(v, user) for v in result.items], next_cursor=result.next_cursor
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_vendor(
+    session: Session, user: Office, body: VendorCreate, response: Response
+) -> VendorRead:
+    """Add an external repair station."""
+    vendor = await service.create_vendor(session, user, body)
+    set_etag(response, vendor)
+    return service.to_read(vendor, user)
+
+
+@router.get("/{vendor_id}")
+async def get_vendor(
+    session: Session, user: Staff, vendor_id: uuid.UUID, response: Response
+) -> VendorRead:
+    """Return one external repair station."""
+    vendor = await service.get_vendor(session, user, vendor_id)
+    set_etag(response, vendor)
+    return service.to_read(vendor, user)
+
+
+@router.patch("/{vendor_id}")
+async def update_vendor(
+    session: Session,
+    user: Office,
+    vendor_id: uuid.UUID,
+    body: VendorUpdate,
+    version: RequiredIfMatch,
+    response: Response,
+) -> VendorRead:
+    """Change a station's fields or deactivate it (If-Match required)."""
+    vendor = await service.update_vendor(session, user, vendor_id, body, version)
+    set_etag(response, vendor)
+    return service.to_read(vendor, user)
+
+
+@router.get("/{vendor_id}/timeline")
+async def get_vendor_timeline(
+    session: Session, user: Staff, vendor_id: uuid.UUID
+) -> list[TimelineEntry]:
+    """The station's history, oldest first."""
+    vendor = await service.get_vendor(session, user, vendor_id)
+    return await timeline(session, user, service.OBJECT_TYPE, vendor.id)

@@ -1,0 +1,109 @@
+"""Test harness: one migrated database per run (SQLite file or PostgreSQL), emptied per test.
+
+The backend is chosen by TEST_DATABASE_URL (default: a SQLite file in a temp dir). The schema is
+built by the migrations, never by create_all. Tests commit for real: the app opens transactions
+of its own (login-failure counters, idempotency claims) that a wrapping test transaction would
+falsify, so each test starts from empty tables instead.
+"""
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+os.environ["AFTERCARE_ENV"] = "test"
+os.environ["PASSWORD_HASH_PROFILE"] = "fast"
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.config import Settings
+from app.db.migrate import upgrade_to_head
+from app.db.models import Role, User, metadata
+from app.db.session import create_engine, create_sessionmaker
+from app.main import create_app
+from tests.support import Factory
+
+_TMP = Path(tempfile.mkdtemp(prefix="aftercare-test-"))
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{_TMP / 'test.db'}"
+IS_POSTGRES = DATABASE_URL.startswith("postgresql")
+
+
+async def _recreate_postgres_database(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(
+        target.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    await admin.dispose()
+
+
+def make_settings(**overrides: Any) -> Settings:
+    return Settings(
+        AFTERCARE_ENV="test", database_url=DATABASE_URL, password_hash_profile="fast", **overrides
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine() -> AsyncIterator[AsyncEngine]:
+    if IS_POSTGRES:
+        await _recreate_postgres_database(DATABASE_URL)
+    await asyncio.to_thread(upgrade_to_head, DATABASE_URL)
+    eng = create_engine(DATABASE_URL)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture(autouse=True)
+async def _empty_tables(engine: AsyncEngine) -> AsyncIterator[None]:
+    yield
+    async with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            await conn.execute(table.delete())
+
+
+def build_app(engine: AsyncEngine, **setting_overrides: Any) -> Any:
+    app = create_app(make_settings(**setting_overrides))
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(engine: AsyncEngine) -> Any:
+    return build_app(engine)
+
+
+def client_for(app: Any) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as c:
+        yield c
+
+
+@pytest.fixture
+def factory(sessionmaker: async_sessionmaker[AsyncSession], app: Any) -> Factory:
+    return Factory(sessionmaker, app.state.settings)
+
+
+@pytest.fixture
+async def users(factory: Factory) -> dict[str, User]:
+    """One user per role; the customer user belongs to its own company."""
+    return {role.value: await factory.user(role) for role in Role}
