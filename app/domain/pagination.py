@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import ValidationFailed
+from app.domain.schemas import to_utc
 
 MAX_LIMIT = 200
 T = TypeVar("T")
@@ -59,10 +60,11 @@ def _decode(cursor: str, sort: str, column: Any) -> tuple[Any, uuid.UUID]:
             value = datetime.fromisoformat(value)
             if value.tzinfo is None:
                 raise _bad_cursor()
-        elif not isinstance(value, python_type):
+            value = to_utc(value)
+        elif not isinstance(value, python_type) or (isinstance(value, str) and "\x00" in value):
             raise _bad_cursor()
         return value, uuid.UUID(data["i"])
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as exc:
         raise _bad_cursor() from exc
 
 

@@ -2,9 +2,12 @@
 
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import (
+    AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -67,6 +70,16 @@ class Page(BaseModel, Generic[T]):
     )
 
 
+def to_utc(value: datetime) -> datetime:
+    """Normalise an aware timestamp to UTC; one too close to the ends of time is refused."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("timestamp is out of range") from None
+
+
+# A timestamp with an offset (RFC 3339), stored in UTC.
+Timestamp = Annotated[AwareDatetime, AfterValidator(to_utc)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=50)]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.session import unit_of_work
 from app.domain.errors import DomainError, PreconditionRequired, ValidationFailed
 from app.domain.pagination import MAX_LIMIT, PageParams
+from app.domain.schemas import to_utc
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -65,8 +66,13 @@ async def page_params(
         Query(max_length=40, description="a sortable field, prefixed with - for descending"),
     ] = "created_at",
 ) -> PageParams:
-    if updated_after is not None and updated_after.tzinfo is None:
-        raise ValidationFailed([("updated_after", "needs a time zone offset (RFC 3339)")])
+    if updated_after is not None:
+        if updated_after.tzinfo is None:
+            raise ValidationFailed([("updated_after", "needs a time zone offset (RFC 3339)")])
+        try:
+            updated_after = to_utc(updated_after)
+        except ValueError as exc:
+            raise ValidationFailed([("updated_after", str(exc))]) from None
     return PageParams(limit=limit, cursor=cursor, updated_after=updated_after, sort=sort)
 
 

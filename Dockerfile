@@ -1,0 +1,21 @@
+# Slim runtime image: installs the package, runs as a non-root user, migrates then serves.
+FROM python:3.11-slim AS runtime
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /srv/aftercare
+COPY pyproject.toml README.md ./
+COPY app ./app
+RUN pip install . && useradd --system --uid 10001 --home /srv/aftercare aftercare
+COPY alembic.ini ./
+COPY migrations ./migrations
+RUN mkdir -p var && chown aftercare var
+
+USER aftercare
+ENV HOST=0.0.0.0 PORT=8000
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
+CMD ["sh", "-c", "aftercare migrate && exec aftercare serve --host \"$HOST\" --port \"$PORT\""]
