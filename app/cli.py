@@ -101,6 +101,30 @@ def cmd_seed_demo(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run the SLA watcher in this process (for deployments with SLA_WORKER_IN_PROCESS=false)."""
+    import signal
+
+    from app.domain.service_orders.sla_worker import run_worker
+
+    settings = get_settings()
+
+    async def main() -> None:
+        engine = create_engine(settings.database_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await run_worker(create_sessionmaker(engine), args.interval, stop)
+        finally:
+            await engine.dispose()
+
+    print(f"SLA worker scanning every {args.interval:g} s; Ctrl-C stops it")
+    asyncio.run(main())
+    return 0
+
+
 def cmd_openapi(args: argparse.Namespace) -> int:
     from app.main import create_app
 
@@ -141,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("seed-demo", help="add demo data to an empty database").set_defaults(
         func=cmd_seed_demo
     )
+    worker = sub.add_parser("worker", help="run the SLA watcher (several may run at once)")
+    worker.add_argument(
+        "--interval", type=float, default=get_settings().sla_worker_interval_seconds
+    )
+    worker.set_defaults(func=cmd_worker)
     openapi = sub.add_parser("openapi", help="write openapi/openapi.json")
     openapi.add_argument("--check", action="store_true", help="fail if the file is stale")
     openapi.set_defaults(func=cmd_openapi)

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     password_hash_profile: Literal["standard", "fast"] = "standard"
     log_json: bool = True
     business_timezone: str = "Asia/Shanghai"
+    # The SLA watcher runs inside the API process unless switched off (then run `aftercare worker`).
+    sla_worker_in_process: bool = True
+    sla_worker_interval_seconds: float = Field(default=60, gt=0)
     # Allow more than one origin with a JSON list: CORS_ORIGINS='["https://spa.example"]'
 
     @model_validator(mode="after")

@@ -1,5 +1,6 @@
 """create_app(): routers, handlers, middleware — nothing else."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,10 +11,24 @@ from fastapi.routing import APIRoute
 
 from app.config import Settings, get_settings
 from app.db.session import create_engine, create_sessionmaker
+from app.domain.service_orders.sla_worker import run_worker
 from app.http.idempotency import IdempotencyMiddleware
 from app.http.middleware import BodyGuardMiddleware, ObservabilityMiddleware
 from app.http.problems import install_problem_handlers
-from app.routers import auth, customers, devices, events, health, meta, users, vendors
+from app.routers import (
+    auth,
+    customers,
+    devices,
+    events,
+    health,
+    meta,
+    notifications,
+    service_orders,
+    sla,
+    users,
+    vendors,
+    work,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -32,7 +47,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if owns_engine:
             app.state.engine = create_engine(settings.database_url)
             app.state.sessionmaker = create_sessionmaker(app.state.engine)
+        stop = asyncio.Event()
+        worker = None
+        if settings.sla_worker_in_process:
+            worker = asyncio.create_task(
+                run_worker(app.state.sessionmaker, settings.sla_worker_interval_seconds, stop)
+            )
         yield
+        stop.set()
+        if worker is not None:
+            await worker
         if owns_engine:
             await app.state.engine.dispose()
 
@@ -48,7 +72,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, users, customers, devices, vendors, events, meta):
+    for module in (
+        auth,
+        work,
+        users,
+        customers,
+        devices,
+        vendors,
+        service_orders,
+        sla,
+        notifications,
+        events,
+        meta,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)

@@ -26,6 +26,7 @@ from app.config import Settings
 from app.db.migrate import upgrade_to_head
 from app.db.models import Role, User, metadata
 from app.db.session import create_engine, create_sessionmaker
+from app.domain.service_orders.sla import seed_default_policies
 from app.main import create_app
 from tests.support import Factory
 
@@ -47,8 +48,9 @@ async def _recreate_postgres_database(url: str) -> None:
 
 
 def make_settings(**overrides: Any) -> Settings:
+    values = {"sla_worker_in_process": False, **overrides}
     return Settings(
-        AFTERCARE_ENV="test", database_url=DATABASE_URL, password_hash_profile="fast", **overrides
+        AFTERCARE_ENV="test", database_url=DATABASE_URL, password_hash_profile="fast", **values
     )
 
 
@@ -68,11 +70,17 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @pytest.fixture(autouse=True)
-async def _empty_tables(engine: AsyncEngine) -> AsyncIterator[None]:
+async def _empty_tables(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[None]:
     yield
     async with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             await conn.execute(table.delete())
+    # The migrations seed the default SLA policies; put them back for the next test.
+    async with sessionmaker() as session:
+        await seed_default_policies(session)
+        await session.commit()
 
 
 def build_app(engine: AsyncEngine, **setting_overrides: Any) -> Any:

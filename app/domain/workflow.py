@@ -31,6 +31,16 @@ class Action:
     label: Label
     guard: Guard | None = None
     guard_description: str | None = None
+    # When the next state depends on the object (e.g. remote vs on-site), `pick` chooses it;
+    # `target` is then the usual outcome shown in /meta/workflows and `guard_description` or
+    # `outcomes` says the rest.
+    pick: Callable[[Any], str] | None = None
+    outcomes: tuple[str, ...] = ()
+
+    def next_state(self, obj: Any) -> str:
+        if self.pick is not None:
+            return self.pick(obj)
+        return self.target if self.target is not None else str(obj.status)
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,7 @@ def describe(workflow: Workflow) -> dict[str, Any]:
                 "key": a.name,
                 "from": sorted(a.sources),
                 "to": a.target,
+                "possible_to": sorted({a.target, *a.outcomes} - {None}),
                 "roles": sorted(r.value for r in a.roles),
                 "condition": a.guard_description,
                 "labels": {"en": a.label.en, "zh-CN": a.label.zh_CN},

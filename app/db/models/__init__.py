@@ -6,6 +6,20 @@ from app.db.models.auth import LoginFailure, RefreshToken, TokenFamily
 from app.db.models.events import Event, Record
 from app.db.models.idempotency import IdempotencyRecord
 from app.db.models.reference import Customer, Device, Vendor
+from app.db.models.service_orders import (
+    CalendarSetting,
+    Notification,
+    NumberSequence,
+    OrderChannel,
+    OrderKind,
+    OrderSignature,
+    PauseKind,
+    Priority,
+    ServiceOrder,
+    SlaPause,
+    SlaPolicy,
+    SlaState,
+)
 from app.db.models.users import OFFICE_ROLES, STAFF_ROLES, Role, User
 
 metadata = SQLModel.metadata
@@ -13,14 +27,26 @@ metadata = SQLModel.metadata
 __all__ = [
     "OFFICE_ROLES",
     "STAFF_ROLES",
+    "CalendarSetting",
     "Customer",
     "Device",
     "Event",
     "IdempotencyRecord",
     "LoginFailure",
+    "Notification",
+    "NumberSequence",
+    "OrderChannel",
+    "OrderKind",
+    "OrderSignature",
+    "PauseKind",
+    "Priority",
     "Record",
     "RefreshToken",
     "Role",
+    "ServiceOrder",
+    "SlaPause",
+    "SlaPolicy",
+    "SlaState",
     "TokenFamily",
     "User",
     "Vendor",

@@ -1,0 +1,305 @@
+"""Service orders: create, read, list, edit. The workflow actions are in actions.py."""
+
+import base64
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.db.models import (
+    OFFICE_ROLES,
+    Customer,
+    Device,
+    OrderChannel,
+    OrderKind,
+    OrderSignature,
+    Priority,
+    Role,
+    ServiceOrder,
+    SlaPause,
+    User,
+)
+from app.db.repositories.scoping import select_visible
+from app.db.types import utcnow
+from app.domain.calendar import BusinessCalendar
+from app.domain.common import check_version, ensure_unique, get_for_field, get_or_404, text_search
+from app.domain.errors import Conflict, Forbidden, ValidationFailed
+from app.domain.events import apply_changes, record_event
+from app.domain.numbering import next_number
+from app.domain.pagination import PageParams, PageResult, paginate
+from app.domain.service_orders import sla
+from app.domain.service_orders.booking import check_engineer_free
+from app.domain.service_orders.schemas import (
+    ConfirmationRead,
+    ServiceOrderCreate,
+    ServiceOrderRead,
+    ServiceOrderUpdate,
+    SignoffRead,
+    SlaRead,
+)
+from app.domain.service_orders.workflow import ACTIVE_STATES, SERVICE_ORDER
+
+OBJECT_TYPE = "service_order"
+NUMBER_PREFIX = "SO"
+SORTS = {
+    "created_at": col(ServiceOrder.created_at),
+    "updated_at": col(ServiceOrder.updated_at),
+    "due_at": col(ServiceOrder.due_at),
+    "number": col(ServiceOrder.number),
+    "priority": col(ServiceOrder.priority),
+}
+_EDITABLE_STATES = ACTIVE_STATES | {"reported"}
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status: Sequence[str] = ()
+    kind: OrderKind | None = None
+    customer_id: uuid.UUID | None = None
+    assignee_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = None
+    device_id: uuid.UUID | None = None
+    priority: Sequence[Priority] = ()
+    overdue: bool | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    external_ref: str | None = None
+    q: str | None = None
+
+
+@dataclass
+class OrderView:
+    """What a read needs besides the row: its pauses, the calendar, maybe the signature."""
+
+    calendar: BusinessCalendar
+    pauses: dict[Any, list[SlaPause]] = field(default_factory=dict)
+    signatures: dict[Any, bytes] = field(default_factory=dict)
+
+
+def record_hash(service_record: str | None) -> str:
+    return hashlib.sha256((service_record or "").encode()).hexdigest()
+
+
+def to_read(order: ServiceOrder, user: User, view: OrderView) -> ServiceOrderRead:
+    now = utcnow()
+    pauses = view.pauses.get(order.id, [])
+    signoff = None
+    if order.signoff:
+        png = view.signatures.get(order.id)
+        signoff = SignoffRead(
+            signer_name=order.signoff["signer_name"],
+            signed_at=datetime.fromisoformat(order.signoff["signed_at"]),
+            signature="data:image/png;base64," + base64.b64encode(png).decode() if png else None,
+            record_sha256=order.signoff["record_sha256"],
+            record_matches=order.signoff["record_sha256"] == record_hash(order.service_record),
+        )
+    confirmation = None
+    if order.confirmation:
+        confirmation = ConfirmationRead(
+            at=datetime.fromisoformat(order.confirmation["at"]),
+            by=uuid.UUID(order.confirmation["by"]) if order.confirmation.get("by") else None,
+            channel=order.confirmation.get("channel"),
+        )
+    return ServiceOrderRead(
+        **{name: getattr(order, name) for name in _PLAIN_FIELDS},
+        sla=SlaRead(
+            response_due_at=order.response_due_at,
+            resolve_due_at=order.due_at,
+            paused_minutes=sla.paused_minutes(pauses, view.calendar, now),
+            paused=sla.open_pause(pauses) is not None and order.status == "on_hold",
+            state=order.sla_state,
+        ),
+        overdue=is_overdue(order, now),
+        signoff=signoff,
+        confirmation=confirmation,
+        allowed_actions=SERVICE_ORDER.allowed_actions(order, user),
+    )
+
+
+_PLAIN_FIELDS = [
+    name
+    for name in ServiceOrderRead.model_fields
+    if name not in {"sla", "overdue", "signoff", "confirmation", "allowed_actions"}
+]
+
+
+def is_overdue(order: ServiceOrder, now: datetime) -> bool:
+    return order.status in ACTIVE_STATES and order.due_at is not None and order.due_at < now
+
+
+async def view_for(
+    session: AsyncSession, orders: Sequence[ServiceOrder], with_signature: bool = False
+) -> OrderView:
+    view = OrderView(calendar=await sla.load_calendar(session))
+    view.pauses = await sla.load_pauses(session, [o.id for o in orders])
+    if with_signature:
+        ids = [o.id for o in orders if o.signoff]
+        if ids:
+            rows = await session.execute(
+                select(col(OrderSignature.order_id), col(OrderSignature.png)).where(
+                    col(OrderSignature.order_id).in_(ids)
+                )
+            )
+            view.signatures = {order_id: png for order_id, png in rows.all()}
+    return view
+
+
+async def read_one(session: AsyncSession, user: User, order: ServiceOrder) -> ServiceOrderRead:
+    return to_read(order, user, await view_for(session, [order], with_signature=True))
+
+
+async def get_order(session: AsyncSession, user: User, order_id: uuid.UUID) -> ServiceOrder:
+    return await get_or_404(session, user, ServiceOrder, order_id, "Service order")
+
+
+async def _check_device(
+    session: AsyncSession, user: User, device_id: uuid.UUID, customer_id: uuid.UUID
+) -> None:
+    device = await get_for_field(session, user, Device, device_id, "device_id", "Device")
+    if device.customer_id != customer_id:
+        raise ValidationFailed([("device_id", "belongs to another customer")])
+
+
+async def refresh_sla(session: AsyncSession, order: ServiceOrder) -> None:
+    """Recompute the order's due instants and SLA state from its pauses, policy and calendar."""
+    pauses = (await sla.load_pauses(session, [order.id]))[order.id]
+    policy = await sla.load_policy(session, order.kind, order.priority)
+    sla.apply_clock(order, pauses, await sla.load_calendar(session), policy)
+    order.sla_state = sla.evaluate(order, utcnow())
+
+
+async def create_order(
+    session: AsyncSession, actor: User, data: ServiceOrderCreate
+) -> ServiceOrder:
+    if actor.role == Role.customer:
+        if data.channel != OrderChannel.portal:
+            raise ValidationFailed([("channel", "customers open orders through the portal")])
+    elif actor.role not in OFFICE_ROLES:
+        raise Forbidden("Only the office and customers open service orders")
+    await get_for_field(session, actor, Customer, data.customer_id, "customer_id", "Customer")
+    if data.device_id:
+        await _check_device(session, actor, data.device_id, data.customer_id)
+    await ensure_unique(session, ServiceOrder, {"external_ref": data.external_ref})
+    order = ServiceOrder(
+        **data.model_dump(),
+        number=await next_number(session, NUMBER_PREFIX),
+        status=SERVICE_ORDER.initial,
+        # 首问负责: the staff member who first received the request owns its follow-through.
+        # A portal order gets its owner when the office first assigns it.
+        owner_id=actor.id if actor.role in OFFICE_ROLES else None,
+    )
+    session.add(order)
+    await refresh_sla(session, order)
+    await session.flush()
+    record_event(
+        session,
+        actor=actor,
+        object_type=OBJECT_TYPE,
+        obj=order,
+        action="created",
+        to_status=order.status,
+        changes=data.model_dump(exclude_none=True),
+    )
+    return order
+
+
+async def list_orders(
+    session: AsyncSession, user: User, filters: OrderFilters, page: PageParams
+) -> PageResult[ServiceOrder]:
+    stmt = select_visible(user, ServiceOrder)
+    equal = {
+        "kind": filters.kind,
+        "customer_id": filters.customer_id,
+        "assignee_id": filters.assignee_id,
+        "owner_id": filters.owner_id,
+        "device_id": filters.device_id,
+        "external_ref": filters.external_ref,
+    }
+    for name, value in equal.items():
+        if value is not None:
+            stmt = stmt.where(getattr(ServiceOrder, name) == value)
+    if filters.status:
+        unknown = set(filters.status) - SERVICE_ORDER.states.keys()
+        if unknown:
+            raise ValidationFailed(
+                [
+                    (
+                        "status",
+                        f"unknown status {sorted(unknown)}; use {sorted(SERVICE_ORDER.states)}",
+                    )
+                ]
+            )
+        stmt = stmt.where(col(ServiceOrder.status).in_(filters.status))
+    if filters.priority:
+        stmt = stmt.where(col(ServiceOrder.priority).in_(filters.priority))
+    if filters.created_after:
+        stmt = stmt.where(col(ServiceOrder.created_at) >= filters.created_after)
+    if filters.created_before:
+        stmt = stmt.where(col(ServiceOrder.created_at) < filters.created_before)
+    if filters.overdue is not None:
+        overdue = col(ServiceOrder.status).in_(ACTIVE_STATES) & (
+            col(ServiceOrder.due_at) < utcnow()
+        )
+        stmt = stmt.where(overdue if filters.overdue else ~overdue)
+    if filters.q:
+        stmt = stmt.where(
+            text_search(
+                filters.q,
+                col(ServiceOrder.number),
+                col(ServiceOrder.subject),
+                col(ServiceOrder.description),
+                col(ServiceOrder.contact_name),
+            )
+        )
+    return await paginate(session, stmt, ServiceOrder, page, SORTS)
+
+
+async def update_order(
+    session: AsyncSession,
+    actor: User,
+    order_id: uuid.UUID,
+    data: ServiceOrderUpdate,
+    expected_version: int,
+    force: bool = False,
+) -> ServiceOrder:
+    order = await get_order(session, actor, order_id)
+    if actor.role not in OFFICE_ROLES:
+        raise Forbidden("Only the office edits service orders")
+    check_version(order, expected_version)
+    if order.status not in _EDITABLE_STATES:
+        raise Conflict(f"A {order.status} order can no longer be edited")
+    values = data.model_dump(exclude_unset=True)
+    start = values.get("appointment_start", order.appointment_start)
+    end = values.get("appointment_end", order.appointment_end)
+    if {"appointment_start", "appointment_end"} & values.keys():
+        if order.kind == OrderKind.remote:
+            raise ValidationFailed([("appointment_start", "only on-site orders have one")])
+        if (start is None) != (end is None) or (start and end and end <= start):
+            raise ValidationFailed([("appointment_end", "must come with and after the start")])
+        if order.assignee_id and start and end and not force:
+            await check_engineer_free(session, order.assignee_id, start, end, order.id)
+    if values.get("device_id"):
+        await _check_device(session, actor, values["device_id"], order.customer_id)
+    await ensure_unique(
+        session, ServiceOrder, {"external_ref": values.get("external_ref")}, exclude_id=order.id
+    )
+    changes = apply_changes(order, values)
+    if "priority" in changes:
+        await refresh_sla(session, order)
+    if changes:
+        await session.flush()
+        record_event(
+            session,
+            actor=actor,
+            object_type=OBJECT_TYPE,
+            obj=order,
+            action="updated",
+            changes=changes,
+        )
+    return order

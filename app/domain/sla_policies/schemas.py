@@ -1,0 +1,59 @@
+import uuid
+from datetime import date, datetime
+
+from pydantic import Field
+
+from app.db.models import OrderKind, Priority
+from app.domain.schemas import PatchModel, ReadModel, WriteModel
+
+Minutes = int
+_MAX_MINUTES = 480 * 365  # a business year
+
+
+class SlaPolicyCreate(WriteModel):
+    kind: OrderKind
+    priority: Priority
+    response_minutes: int = Field(ge=1, le=_MAX_MINUTES, description="business minutes")
+    resolve_minutes: int = Field(ge=1, le=_MAX_MINUTES, description="business minutes")
+
+
+class SlaPolicyUpdate(PatchModel):
+    not_nullable = frozenset({"response_minutes", "resolve_minutes"})
+
+    response_minutes: int | None = Field(default=None, ge=1, le=_MAX_MINUTES)
+    resolve_minutes: int | None = Field(default=None, ge=1, le=_MAX_MINUTES)
+
+
+class SlaPolicyRead(ReadModel):
+    id: uuid.UUID
+    kind: OrderKind
+    priority: Priority
+    response_minutes: int
+    resolve_minutes: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    allowed_actions: list[str] = []
+
+
+WorkInterval = tuple[str, str]
+
+
+class CalendarBody(WriteModel):
+    timezone: str = Field(min_length=1, max_length=64, examples=["Asia/Shanghai"])
+    work_hours: dict[str, list[WorkInterval]] = Field(
+        description='per weekday ("mon" … "sun"), local [start, end] pairs as "HH:MM"',
+        examples=[{"mon": [["08:00", "12:00"], ["14:00", "18:00"]]}],
+    )
+    holidays: list[date] = Field(default_factory=list, max_length=1000)
+    extra_workdays: list[date] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="make-up working days on weekends (调休); they use Monday's hours",
+    )
+
+
+class CalendarRead(CalendarBody):
+    version: int
+    updated_at: datetime | None
+    orders_recomputed: int | None = None

@@ -1,0 +1,211 @@
+"""SLA policies and the business calendar; changing either recomputes open orders' clocks."""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.db.models import (
+    CalendarSetting,
+    OrderKind,
+    Priority,
+    Role,
+    ServiceOrder,
+    SlaPolicy,
+    User,
+)
+from app.db.types import utcnow
+from app.domain.calendar import BusinessCalendar
+from app.domain.common import check_version, get_or_404
+from app.domain.errors import Conflict, PreconditionFailed, ValidationFailed
+from app.domain.events import apply_changes, json_safe, record_event
+from app.domain.service_orders import sla
+from app.domain.service_orders.workflow import ACTIVE_STATES, OPEN_STATES
+from app.domain.sla_policies.schemas import (
+    CalendarBody,
+    CalendarRead,
+    SlaPolicyCreate,
+    SlaPolicyRead,
+    SlaPolicyUpdate,
+)
+
+OBJECT_TYPE = "sla_policy"
+
+
+def to_read(policy: SlaPolicy, user: User) -> SlaPolicyRead:
+    actions = ["update"] if user.role == Role.supervisor else []
+    return SlaPolicyRead.model_validate(policy).model_copy(update={"allowed_actions": actions})
+
+
+async def list_policies(session: AsyncSession) -> Sequence[SlaPolicy]:
+    rows = await session.scalars(
+        select(SlaPolicy).order_by(col(SlaPolicy.kind), col(SlaPolicy.priority))
+    )
+    return rows.all()
+
+
+async def create_policy(session: AsyncSession, actor: User, data: SlaPolicyCreate) -> SlaPolicy:
+    existing = await session.scalar(
+        select(col(SlaPolicy.id)).where(
+            col(SlaPolicy.kind) == data.kind, col(SlaPolicy.priority) == data.priority
+        )
+    )
+    if existing is not None:
+        raise Conflict(
+            f"A policy for {data.kind}/{data.priority} exists; PATCH it instead", field="priority"
+        )
+    policy = SlaPolicy(**data.model_dump())
+    session.add(policy)
+    await session.flush()
+    record_event(
+        session,
+        actor=actor,
+        object_type=OBJECT_TYPE,
+        obj=policy,
+        action="created",
+        changes=data.model_dump(),
+        public=False,
+    )
+    await recompute_open_orders(session, actor, kind=data.kind, priority=data.priority)
+    return policy
+
+
+async def update_policy(
+    session: AsyncSession,
+    actor: User,
+    policy_id: uuid.UUID,
+    data: SlaPolicyUpdate,
+    expected_version: int,
+) -> tuple[SlaPolicy, int]:
+    policy = await get_or_404(session, actor, SlaPolicy, policy_id, "SLA policy")
+    check_version(policy, expected_version)
+    changes = apply_changes(policy, data.model_dump(exclude_unset=True))
+    recomputed = 0
+    if changes:
+        await session.flush()
+        record_event(
+            session,
+            actor=actor,
+            object_type=OBJECT_TYPE,
+            obj=policy,
+            action="updated",
+            changes=changes,
+            public=False,
+        )
+        recomputed = await recompute_open_orders(
+            session, actor, kind=policy.kind, priority=policy.priority
+        )
+    return policy, recomputed
+
+
+async def recompute_open_orders(
+    session: AsyncSession,
+    actor: User | None,
+    *,
+    kind: OrderKind | None = None,
+    priority: Priority | None = None,
+) -> int:
+    """Recompute due times of every open order a policy or calendar change affects.
+
+    A constant number of queries however many orders: one for the orders, one for their pauses,
+    one for the policies; the changed rows are written in one batch at flush.
+    """
+    stmt = select(ServiceOrder).where(col(ServiceOrder.status).in_(OPEN_STATES))
+    if kind is not None:
+        stmt = stmt.where(col(ServiceOrder.kind) == kind)
+    if priority is not None:
+        stmt = stmt.where(col(ServiceOrder.priority) == priority)
+    orders = (await session.scalars(stmt)).all()
+    if not orders:
+        return 0
+    calendar = await sla.load_calendar(session)
+    pauses = await sla.load_pauses(session, [o.id for o in orders])
+    policies = {
+        (p.kind, p.priority): (p.response_minutes, p.resolve_minutes)
+        for p in await list_policies(session)
+    }
+    now = utcnow()
+    rows = []
+    for order in orders:
+        # Derived values are computed on detached rows and stored in one batch below, without
+        # bumping `version`: a recomputed clock is not an edit, and must not make a user's
+        # If-Match fail.
+        session.expunge(order)
+        before = sla.clock_values(order)
+        policy = policies.get((order.kind, order.priority)) or sla.DEFAULT_SLA[order.priority]
+        sla.apply_clock(order, pauses[order.id], calendar, policy)
+        if order.status in ACTIVE_STATES:
+            order.sla_state = sla.evaluate(order, now)
+        after = sla.clock_values(order)
+        if after != before:
+            rows.append({"_id": order.id, **after})
+            record_event(
+                session,
+                actor=actor,
+                object_type="service_order",
+                obj=order,
+                action="sla_recomputed",
+                changes={
+                    name: [before[name], value]
+                    for name, value in after.items()
+                    if before[name] != value
+                },
+                public=False,
+            )
+    await sla.store_clocks(session, rows)
+    return len(rows)
+
+
+async def read_calendar(session: AsyncSession) -> CalendarRead:
+    row = await session.get(CalendarSetting, 1)
+    calendar = BusinessCalendar.from_json(row.data) if row else BusinessCalendar.default()
+    return CalendarRead(
+        **calendar.to_json(),
+        version=row.version if row else 0,
+        updated_at=row.updated_at if row else None,
+    )
+
+
+async def replace_calendar(
+    session: AsyncSession, actor: User, data: CalendarBody, expected_version: int
+) -> CalendarRead:
+    """Replace the business calendar (If-Match "0" the first time) and recompute open orders."""
+    try:
+        calendar = BusinessCalendar.from_json(json_safe(data.model_dump()))
+        calendar.validate()
+    except ValueError as exc:
+        raise ValidationFailed([("calendar", str(exc))]) from None
+    row = await session.get(CalendarSetting, 1)
+    current = row.version if row else 0
+    if expected_version != current:
+        raise PreconditionFailed(expected_version, current)
+    before: dict[str, Any] = row.data if row else BusinessCalendar.default().to_json()
+    if row is None:
+        row = CalendarSetting(id=1, data=calendar.to_json(), version=1)
+        session.add(row)
+    else:
+        row.data = calendar.to_json()
+        row.version += 1
+        row.updated_at = utcnow()
+    await session.flush()
+    record_event(
+        session,
+        actor=actor,
+        object_type="business_calendar",
+        obj=_CalendarRef(),
+        action="updated",
+        changes={"before": before, "after": row.data},
+        public=False,
+    )
+    recomputed = await recompute_open_orders(session, actor)
+    result = await read_calendar(session)
+    return result.model_copy(update={"orders_recomputed": recomputed})
+
+
+class _CalendarRef:
+    """The calendar is a singleton; its events use a fixed object id."""
+
+    id = uuid.UUID(int=1)

@@ -1,0 +1,250 @@
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.dependencies import CurrentUser
+from app.db.models import OrderKind, Priority, ServiceOrder, User
+from app.domain.schemas import ExternalRef, Page
+from app.domain.service_orders import actions, service
+from app.domain.service_orders.records import add_order_record
+from app.domain.service_orders.schemas import (
+    AssignBody,
+    ConfirmBody,
+    ReasonBody,
+    ReportBody,
+    ServiceOrderCreate,
+    ServiceOrderRead,
+    ServiceOrderUpdate,
+)
+from app.domain.timeline import RecordCreate, RecordRead, TimelineEntry, timeline
+from app.http.deps import IfMatch, Paging, RequiredIfMatch, Session, require_json_body, set_etag
+
+router = APIRouter(
+    prefix="/service-orders", tags=["service-orders"], dependencies=[Depends(require_json_body)]
+)
+
+
+async def _answer(
+    session: AsyncSession, user: User, order: ServiceOrder, response: Response
+) -> ServiceOrderRead:
+    await session.flush()
+    set_etag(response, order)
+    return await service.read_one(session, user, order)
+
+
+@router.get("")
+async def list_service_orders(
+    session: Session,
+    user: CurrentUser,
+    page: Paging,
+    status_: Annotated[list[str] | None, Query(alias="status", max_length=10)] = None,
+    kind: OrderKind | None = None,
+    customer_id: uuid.UUID | None = None,
+    assignee_id: uuid.UUID | None = None,
+    owner_id: uuid.UUID | None = None,
+    device_id: uuid.UUID | None = None,
+    priority: Annotated[list[Priority] | None, Query(max_length=4)] = None,
+    overdue: bool | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    external_ref: Annotated[ExternalRef | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=200, description="number, subject, text")] = None,
+) -> Page[ServiceOrderRead]:
+    """List the service orders you may see, with filters (status and priority repeatable)."""
+    filters = service.OrderFilters(
+        status=status_ or (),
+        kind=kind,
+        customer_id=customer_id,
+        assignee_id=assignee_id,
+        owner_id=owner_id,
+        device_id=device_id,
+        priority=priority or (),
+        overdue=overdue,
+        created_after=created_after,
+        created_before=created_before,
+        external_ref=external_ref,
+        q=q,
+    )
+    result = await service.list_orders(session, user, filters, page)
+    view = await service.view_for(session, result.items)
+    return Page(
+        items=[service.to_read(o, user, view) for o in result.items],
+        next_cursor=result.next_cursor,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_service_order(
+    session: Session, user: CurrentUser, body: ServiceOrderCreate, response: Response
+) -> ServiceOrderRead:
+    """Take a service request (office), or open one through the portal (customer)."""
+    order = await service.create_order(session, user, body)
+    return await _answer(session, user, order, response)
+
+
+@router.get("/{order_id}")
+async def get_service_order(
+    session: Session, user: CurrentUser, order_id: uuid.UUID, response: Response
+) -> ServiceOrderRead:
+    """Return one service order, with its signature if signed."""
+    order = await service.get_order(session, user, order_id)
+    return await _answer(session, user, order, response)
+
+
+@router.patch("/{order_id}")
+async def update_service_order(
+    session: Session,
+    user: CurrentUser,
+    order_id: uuid.UUID,
+    body: ServiceOrderUpdate,
+    version: RequiredIfMatch,
+    response: Response,
+    force: Annotated[bool, Query(description="keep an overlapping appointment")] = False,
+) -> ServiceOrderRead:
+    """Edit an open order's details or appointment (office; If-Match required)."""
+    order = await service.update_order(session, user, order_id, body, version, force)
+    return await _answer(session, user, order, response)
+
+
+@router.post("/{order_id}/assign")
+async def assign_service_order(
+    session: Session,
+    user: CurrentUser,
+    order_id: uuid.UUID,
+    body: AssignBody,
+    version: IfMatch,
+    response: Response,
+) -> ServiceOrderRead:
+    """Assign (or re-assign) an engineer; on site, overlapping appointments need force."""
+    order = await actions.assign(session, user, order_id, body, version)
+    return await _answer(session, user, order, response)
+
+
+@router.post("/{order_id}/start")
+async def start_service_order(
+    session: Session,
+    user: CurrentUser,
+    order_id: uuid.UUID,
+    version: IfMatch,
+    response: Response,
+) -> ServiceOrderRead:
+    """Start work (the assignee); the response clock stops."""
+    order = await actions.start(session, user, order_id, version)
+    return await _answer(session, user, order, response)
+
+
+@router.post("/{order_id}/hold")
+async def hold_service_order(
+    session: Session,
+    user: CurrentUser,
+    order_id: uuid.UUID,
+    body: ReasonBody,
+    version: IfMatch,
+    response: Response,
+) -> ServiceOrderRead:
+    """Put the order on hold with a reason; the SLA clock stops."""
+    order = await actions.hold(session, user, order_id, body, version)
+    return await _answer(session, user, order, response)
+
+
+@router.post("/{order_id}/resume")
+async def resume_service_order(
+    session: Session,
+    user: CurrentUser,
+    order_id: uuid.UUID,
+    version: IfMatch,
+    response: Response,
+) -> ServiceOrderRead:
+    """Resume a held order; the SLA clock runs again and due times move by the pause."""
+    order = await actions.resume(session, user, order_id, version)
+    return await _answer(session, user, order, response)
+
+
+@router.post("/{order_id}/report")
+async def report_service_order(
+    session: Session,
+    user: CurrentUser,
+    order_id: uuid.UUID,
+    body: ReportBody,
+    version: IfMatch,
+    response: Response,
+) -> ServiceOrderRead:
+    """Report the result (the assignee); on site with the signed service record."""
+    order = await actions.report(session, user, order_id, body, version)
+    return await _answer(session, user, order, response)
+
+
+@router.post("/{order_id}/confirm")
+async def confirm_service_order(
+    session: Session,
+    user: CurrentUser,
+    order_id: uuid.UUID,
+    body: ConfirmBody,
+    version: IfMatch,
+    response: Response,
+) -> ServiceOrderRead:
+    """Record the customer's confirmation (office, with the channel) or confirm (customer)."""
+    order = await actions.confirm(session, user, order_id, body, version)
+    return await _answer(session, user, order, response)
+
+
+@router.post("/{order_id}/reopen")
+async def reopen_service_order(
+    session: Session,
+    user: CurrentUser,
+    order_id: uuid.UUID,
+    body: ReasonBody,
+    version: IfMatch,
+    response: Response,
+) -> ServiceOrderRead:
+    """Send a reported order back to work, with the reason."""
+    order = await actions.reopen(session, user, order_id, body, version)
+    return await _answer(session, user, order, response)
+
+
+@router.post("/{order_id}/close")
+async def close_service_order(
+    session: Session,
+    user: CurrentUser,
+    order_id: uuid.UUID,
+    version: IfMatch,
+    response: Response,
+) -> ServiceOrderRead:
+    """Close a confirmed order; the customer gets the completion notice."""
+    order = await actions.close(session, user, order_id, version)
+    return await _answer(session, user, order, response)
+
+
+@router.post("/{order_id}/cancel")
+async def cancel_service_order(
+    session: Session,
+    user: CurrentUser,
+    order_id: uuid.UUID,
+    body: ReasonBody,
+    version: IfMatch,
+    response: Response,
+) -> ServiceOrderRead:
+    """Cancel the order with a reason (customers only while it is new)."""
+    order = await actions.cancel(session, user, order_id, body, version)
+    return await _answer(session, user, order, response)
+
+
+@router.post("/{order_id}/records", status_code=status.HTTP_201_CREATED)
+async def add_service_order_record(
+    session: Session, user: CurrentUser, order_id: uuid.UUID, body: RecordCreate
+) -> RecordRead:
+    """Write down a contact or work step (customers: messages through the portal only)."""
+    record = await add_order_record(session, user, order_id, body)
+    return RecordRead.model_validate(record)
+
+
+@router.get("/{order_id}/timeline")
+async def get_service_order_timeline(
+    session: Session, user: CurrentUser, order_id: uuid.UUID
+) -> list[TimelineEntry]:
+    """Everything that happened to the order, oldest first (customers: public entries)."""
+    order = await service.get_order(session, user, order_id)
+    return await timeline(session, user, service.OBJECT_TYPE, order.id)
