@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlmodel import col
@@ -42,6 +42,11 @@ async def current_user(
 
 def token_family(request: Request) -> uuid.UUID | None:
     return getattr(request.state, "token_family_id", None)
+
+
+def no_store(response: Response) -> None:
+    """Keep responses that carry tokens or secrets out of every cache (RFC 6749 §5.1)."""
+    response.headers["Cache-Control"] = "no-store"
 
 
 def require_role(*roles: Role) -> Callable[[User], Awaitable[User]]:

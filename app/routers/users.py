@@ -1,9 +1,9 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from app.auth.dependencies import CurrentUser, Office, Supervisor
+from app.auth.dependencies import CurrentUser, Office, Supervisor, no_store, token_family
 from app.db.models import Role
 from app.domain.schemas import Page
 from app.domain.users import service
@@ -28,9 +28,11 @@ async def read_me(user: CurrentUser, response: Response) -> UserRead:
 
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
-async def change_my_password(session: Session, user: CurrentUser, body: PasswordChange) -> None:
+async def change_my_password(
+    request: Request, session: Session, user: CurrentUser, body: PasswordChange
+) -> None:
     """Change your own password; every other login session of yours ends."""
-    await service.change_own_password(session, user, body)
+    await service.change_own_password(session, user, body, token_family(request))
 
 
 @router.get("")
@@ -51,7 +53,7 @@ async def list_users(
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, dependencies=[Depends(no_store)])
 async def create_user(
     session: Session, user: Supervisor, body: UserCreate, response: Response
 ) -> UserCreated:
@@ -86,7 +88,7 @@ async def update_user(
     return service.to_read(updated, user)
 
 
-@router.post("/{user_id}/client-secret")
+@router.post("/{user_id}/client-secret", dependencies=[Depends(no_store)])
 async def rotate_client_secret(
     session: Session, user: Supervisor, user_id: uuid.UUID, version: IfMatch
 ) -> ClientSecretRead:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from app.auth.passwords import verify_password
@@ -61,15 +62,12 @@ async def _record_failure(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, attempt: LoginAttempt
 ) -> None:
     # Its own transaction: the request's transaction rolls back with the 401 it answers.
+    # Expired failures of *every* key go: those of names nobody tries again (a spray of random
+    # emails) would otherwise stay forever.
     cutoff = utcnow() - timedelta(seconds=settings.login_window_seconds)
-    keys = [key for key, _ in _throttle_keys(attempt)]
     async with unit_of_work(sessionmaker) as session:
-        await session.execute(
-            delete(LoginFailure).where(
-                col(LoginFailure.key).in_(keys), col(LoginFailure.at) <= cutoff
-            )
-        )
-        session.add_all([LoginFailure(key=key) for key in keys])
+        await session.execute(delete(LoginFailure).where(col(LoginFailure.at) <= cutoff))
+        session.add_all([LoginFailure(key=key) for key, _ in _throttle_keys(attempt)])
 
 
 async def _issue_refresh_token(
@@ -83,6 +81,21 @@ async def _issue_refresh_token(
         )
     )
     return token, int(lifetime.total_seconds())
+
+
+async def _note_login(session: AsyncSession, user: User) -> None:
+    """Stamp `last_login_at` as bookkeeping, not an edit: written past the ORM so it bumps
+    neither `version` nor `updated_at`. Otherwise every login would turn the ETag a supervisor
+    holds stale (412) and make a delta sync re-send the user, and a login racing a PATCH of the
+    same user would fail on the version check."""
+    now = utcnow()
+    await session.execute(
+        update(User)
+        .where(col(User.id) == user.id)
+        .values(last_login_at=now, updated_at=col(User.updated_at))
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(user, "last_login_at", now)
 
 
 async def login_with_password(
@@ -103,7 +116,7 @@ async def login_with_password(
     await session.execute(
         delete(LoginFailure).where(col(LoginFailure.key) == f"account:{attempt.identity.lower()}")
     )
-    user.last_login_at = utcnow()
+    await _note_login(session, user)
     family = TokenFamily(user_id=user.id)
     session.add(family)
     await session.flush()
@@ -135,7 +148,7 @@ async def login_with_client_credentials(
     if user is None or not valid or not user.active:
         await _record_failure(sessionmaker, settings, attempt)
         raise InvalidGrant(_BAD_CLIENT)
-    user.last_login_at = utcnow()
+    await _note_login(session, user)
     access, expires_in = create_access_token(settings, user.id, None)
     return TokenResponse(access_token=access, expires_in=expires_in)
 
@@ -162,6 +175,11 @@ async def rotate_refresh_token(
     now = utcnow()
     if family.revoked_at is not None or refresh.expires_at <= now or not user.active:
         raise InvalidGrant(_BAD_REFRESH)
+    if refresh.used_at is not None:
+        # The revocation gets its own transaction (this one rolls back with the 401). Nothing
+        # has been written here yet, so it holds no lock the revocation could wait on.
+        await revoke_family(sessionmaker, family.id)
+        raise InvalidGrant(_BAD_REFRESH)
     # Mark used only if nobody else did first: two concurrent uses cannot both succeed.
     claimed = await session.execute(
         update(RefreshToken)
@@ -171,7 +189,12 @@ async def rotate_refresh_token(
         .values(used_at=now)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        await revoke_family(sessionmaker, family.id)
+        # A concurrent request used it first. The UPDATE above holds SQLite's write lock until
+        # this transaction ends, and the revocation's own transaction would wait on it (and
+        # fail as "database is locked"): end it first; nothing in it is worth keeping.
+        family_id = family.id  # read before the rollback expires the loaded rows
+        await session.rollback()
+        await revoke_family(sessionmaker, family_id)
         raise InvalidGrant(_BAD_REFRESH)
     access, expires_in = create_access_token(settings, user.id, family.id)
     new_refresh, refresh_expires_in = await _issue_refresh_token(session, settings, family.id)
@@ -220,9 +243,13 @@ async def logout(
         )
 
 
-async def revoke_all_sessions(session: AsyncSession, user_id: uuid.UUID) -> None:
-    await session.execute(
-        update(TokenFamily)
-        .where(col(TokenFamily.user_id) == user_id, col(TokenFamily.revoked_at).is_(None))
-        .values(revoked_at=utcnow())
+async def revoke_all_sessions(
+    session: AsyncSession, user_id: uuid.UUID, keep: uuid.UUID | None = None
+) -> None:
+    """End every login session of a user, except `keep` (the caller's own, when given)."""
+    stmt = update(TokenFamily).where(
+        col(TokenFamily.user_id) == user_id, col(TokenFamily.revoked_at).is_(None)
     )
+    if keep is not None:
+        stmt = stmt.where(col(TokenFamily.id) != keep)
+    await session.execute(stmt.values(revoked_at=utcnow()))

@@ -131,6 +131,10 @@ async def update_user(
         values["customer_id"] = None
     await _check_customer_link(session, actor, role, values.get("customer_id", user.customer_id))
     changes = apply_changes(user, values)
+    if changes.get("active") == [True, False]:
+        # Disabling ends every login for good: reactivating later must not revive a session
+        # (say, on the stolen laptop that was the reason to disable the account).
+        await revoke_all_sessions(session, user.id)
     if changes:
         await session.flush()
         record_event(
@@ -166,12 +170,15 @@ async def rotate_client_secret(
     return ClientSecretRead(client_id=user.id, client_secret=secret)
 
 
-async def change_own_password(session: AsyncSession, user: User, data: PasswordChange) -> None:
-    """Change the caller's password and end every login session it had."""
+async def change_own_password(
+    session: AsyncSession, user: User, data: PasswordChange, current_session: uuid.UUID | None
+) -> None:
+    """Change the caller's password and end every other login session it had (a thief holding
+    one loses it); the session that made the change goes on."""
     if user.service_account or not await verify_password(data.current_password, user.password_hash):
         raise ValidationFailed([("current_password", "is incorrect")])
     user.password_hash = await hash_password(data.new_password)
-    await revoke_all_sessions(session, user.id)
+    await revoke_all_sessions(session, user.id, keep=current_session)
     await session.flush()
     record_event(
         session,
