@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.auth.tokens import InvalidToken, decode_access_token
+from app.auth.tokens import AccessClaims, InvalidToken, decode_access_token
 from app.db.models import Role, TokenFamily, User
 from app.domain.errors import Forbidden, NotAuthenticated
 from app.http.deps import Session
@@ -27,17 +28,23 @@ async def current_user(
         claims = decode_access_token(request.app.state.settings, token)
     except InvalidToken:
         raise NotAuthenticated("Invalid or expired access token") from None
-    stmt = select(User, col(TokenFamily.revoked_at)).where(col(User.id) == claims.user_id)
-    stmt = stmt.outerjoin(TokenFamily, col(TokenFamily.id) == claims.family_id)
-    row = (await session.execute(stmt)).one_or_none()
-    if row is None:
-        raise NotAuthenticated("Invalid or expired access token")
-    user, revoked_at = row
-    if not user.active or revoked_at is not None:
+    user = await load_login(session, claims)
+    if user is None:
         raise NotAuthenticated("This login is no longer valid; log in again")
     request.state.user_id = user.id
     request.state.token_family_id = claims.family_id
     return user
+
+
+async def load_login(session: AsyncSession, claims: AccessClaims) -> User | None:
+    """The token's user if it is active and its login has not been revoked, else None."""
+    stmt = select(User, col(TokenFamily.revoked_at)).where(col(User.id) == claims.user_id)
+    stmt = stmt.outerjoin(TokenFamily, col(TokenFamily.id) == claims.family_id)
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        return None
+    user, revoked_at = row
+    return user if user.active and revoked_at is None else None
 
 
 def token_family(request: Request) -> uuid.UUID | None:

@@ -24,16 +24,21 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 # so a failed commit becomes an error response instead of a 200 followed by lost data.
 Session = Annotated[AsyncSession, Depends(_session, scope="function")]
 
-_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+# A strong ETag ("3"); a bare 3 is accepted as a courtesy to hand-written clients.
+_ETAG = re.compile(r'^\s*(?:"(\d{1,9})"|(\d{1,9}))\s*$')
+_WEAK_ETAG = re.compile(r'^\s*W/"\d{1,9}"\s*$')
 
 
 def _parse_if_match(if_match: str | None) -> int | None:
     if if_match is None:
         return None
+    if _WEAK_ETAG.match(if_match):
+        # RFC 9110 §13.1.1: If-Match uses the strong comparison; a weak tag never matches.
+        raise WeakETag()
     match = _ETAG.match(if_match)
     if not match:
         raise ValidationFailed([("If-Match", 'expected an ETag such as "3"')])
-    return int(match.group(1))
+    return int(match.group(1) or match.group(2))
 
 
 async def optional_if_match(
@@ -92,6 +97,13 @@ async def require_json_body(request: Request) -> None:
     media = content_type.split(";")[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
         raise UnsupportedMediaType(f"Send the body as application/json (got '{media or 'none'}')")
+
+
+class WeakETag(DomainError):
+    status, code, title = 412, "precondition_failed", "Weak ETag"
+
+    def __init__(self) -> None:
+        super().__init__('If-Match needs the strong ETag as sent (e.g. "3"), not W/"3"')
 
 
 class UnsupportedMediaType(DomainError):

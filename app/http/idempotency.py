@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.auth.tokens import InvalidToken, decode_access_token
+from app.auth.dependencies import load_login
+from app.auth.tokens import AccessClaims, InvalidToken, decode_access_token
 from app.config import Settings
 from app.db.models import IdempotencyRecord
 from app.db.session import unit_of_work
@@ -32,6 +33,13 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 # response) would block its key for good; after this long it is treated as abandoned.
 _ABANDONED_AFTER = timedelta(minutes=10)
 _NOT_REPLAYED = {b"x-request-id", b"date", b"server", b"content-length"}
+
+
+def _no_store(start: Message) -> bool:
+    return any(
+        k.lower() == b"cache-control" and b"no-store" in v.lower()
+        for k, v in start.get("headers", [])
+    )
 
 
 def _request_hash(scope: Scope, body: bytes) -> str:
@@ -60,13 +68,20 @@ class IdempotencyMiddleware:
             )
             await response(scope, receive, send)
             return
-        user_id = self._user_id(scope)
-        if user_id is None:
+        claims = self._claims(scope)
+        if claims is None:
             await self.app(scope, receive, send)
             return
         sessionmaker = scope["app"].state.sessionmaker
+        # A revoked login or a disabled user gets no replay either: the route will answer 401.
+        async with sessionmaker() as session:
+            if await load_login(session, claims) is None:
+                claims = None
+        if claims is None:
+            await self.app(scope, receive, send)
+            return
         request_hash = _request_hash(scope, scope.get(BODY_KEY, b""))
-        claimed, record = await self._claim(sessionmaker, user_id, key, scope, request_hash)
+        claimed, record = await self._claim(sessionmaker, claims.user_id, key, scope, request_hash)
         if not claimed:
             await self._answer_existing(record, request_hash, scope, receive, send)
             return
@@ -86,7 +101,10 @@ class IdempotencyMiddleware:
             raise
         body = b"".join(chunks)
         status = start.get("status", 500)
-        if 200 <= status < 300:
+        # A response that must not be stored (tokens, secrets shown once) is not kept either:
+        # the key is released, and a retry runs again (a second create then meets the unique
+        # email, a second rotation issues another secret).
+        if 200 <= status < 300 and not _no_store(start):
             headers = [
                 [k.decode("latin-1"), v.decode("latin-1")]
                 for k, v in start.get("headers", [])
@@ -98,13 +116,13 @@ class IdempotencyMiddleware:
         await send(start)
         await send({"type": "http.response.body", "body": body})
 
-    def _user_id(self, scope: Scope) -> uuid.UUID | None:
+    def _claims(self, scope: Scope) -> AccessClaims | None:
         authorization = _header(scope, b"authorization") or ""
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             return None
         try:
-            return decode_access_token(self.settings, token.strip()).user_id
+            return decode_access_token(self.settings, token.strip())
         except InvalidToken:
             return None
 

@@ -32,16 +32,28 @@ async def test_read_carries_etag_and_patch_needs_if_match(client, factory, users
     assert ok.json()["version"] == 2
 
 
-async def test_weak_and_bare_etags_are_accepted(client, factory, users):
+async def test_bare_etag_is_accepted_and_weak_never_matches(client, factory, users):
     customer = await factory.customer()
     headers = factory.headers(users["clerk"])
-    for value, expected in (('W/"1"', 2), ("2", 3)):
+    bare = await client.patch(
+        f"/api/v1/customers/{customer.id}",
+        json={"name": "N2"},
+        headers={**headers, "If-Match": "1"},
+    )
+    assert bare.json()["version"] == 2
+    weak = await client.patch(
+        f"/api/v1/customers/{customer.id}",
+        json={"name": "N3"},
+        headers={**headers, "If-Match": 'W/"2"'},
+    )
+    assert_problem(weak, 412, "precondition_failed")
+    for broken in ('"2', '2"', "W/2", '"2", "3"'):
         response = await client.patch(
             f"/api/v1/customers/{customer.id}",
-            json={"name": f"N{expected}"},
-            headers={**headers, "If-Match": value},
+            json={"name": "x"},
+            headers={**headers, "If-Match": broken},
         )
-        assert response.json()["version"] == expected
+        assert_problem(response, 422, "validation_error")
 
 
 async def test_garbage_if_match_is_422(client, factory, users):

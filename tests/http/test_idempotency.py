@@ -99,3 +99,35 @@ async def test_key_is_ignored_without_authentication(client):
         "/api/v1/customers", json={"code": "A", "name": "A"}, headers={"Idempotency-Key": "a"}
     )
     assert_problem(response, 401, "not_authenticated")
+
+
+async def test_no_replay_after_logout_or_deactivation(client, factory, users):
+    from tests.support import PASSWORD
+
+    supervisor = users["supervisor"]
+    login = await client.post(
+        "/api/v1/auth/token", data={"username": supervisor.email, "password": PASSWORD}
+    )
+    token = login.json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "vendor-1"}
+    first = await client.post("/api/v1/vendors", json={"name": "V"}, headers=headers)
+    assert first.status_code == 201
+    await client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    again = await client.post("/api/v1/vendors", json={"name": "V"}, headers=headers)
+    assert_problem(again, 401, "not_authenticated")
+    assert "idempotent-replayed" not in again.headers
+
+
+async def test_secrets_shown_once_are_never_stored_for_replay(client, factory, users, sessionmaker):
+    from app.db.models import IdempotencyRecord
+
+    headers = factory.headers(users["supervisor"], **{"Idempotency-Key": "sa-1"})
+    body = {"email": "erp@test.local", "name": "ERP", "role": "clerk", "service_account": True}
+    first = await client.post("/api/v1/users", json=body, headers=headers)
+    assert first.status_code == 201 and first.json()["client_secret"]
+    async with sessionmaker() as session:
+        stored = (await session.scalars(select(IdempotencyRecord))).all()
+    assert stored == []
+    retry = await client.post("/api/v1/users", json=body, headers=headers)
+    assert_problem(retry, 409, "conflict")
+    assert first.json()["client_secret"] not in retry.text
