@@ -1,12 +1,17 @@
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.auth.dependencies import CurrentUser, Office
 from app.domain.devices import service
-from app.domain.devices.schemas import DeviceCreate, DeviceRead, DeviceUpdate, WarrantyRead
+from app.domain.devices.schemas import (
+    DeviceCreate,
+    DeviceRead,
+    DeviceUpdate,
+    IsoDate,
+    WarrantyRead,
+)
 from app.domain.schemas import ExternalRef, Page
 from app.domain.timeline import TimelineEntry, timeline
 from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
@@ -24,7 +29,7 @@ async def list_devices(
     external_ref: Annotated[ExternalRef | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=200, description="serial number or model")] = None,
     in_warranty_on: Annotated[
-        date | None, Query(description="only devices still in warranty on this day")
+        IsoDate | None, Query(description="only devices still in warranty on this day")
     ] = None,
 ) -> Page[DeviceRead]:
     """List devices (a customer user sees only its own company's)."""
@@ -83,7 +88,7 @@ async def get_device_warranty(
     user: CurrentUser,
     device_id: uuid.UUID,
     on: Annotated[
-        date | None, Query(description="the day to check; today in the business time zone")
+        IsoDate | None, Query(description="the day to check; today in the business time zone")
     ] = None,
 ) -> WarrantyRead:
     """Tell whether the device is in warranty on a given day."""

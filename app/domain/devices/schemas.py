@@ -1,24 +1,44 @@
+import re
 import uuid
 from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import model_validator
+from pydantic import BeforeValidator, StringConstraints, ValidationInfo, field_validator
 
 from app.domain.schemas import ExternalRef, LongText, Name, PatchModel, ReadModel, WriteModel
 
-SerialNumber = Name
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date_only(value: Any) -> Any:
+    # Pydantic would also take 0, 86400 or "86400" as Unix times and "2025-03-01T00:00Z" as a
+    # date; a client sending those has made a mistake we should report, not guess at.
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+# The column is VARCHAR(100); a longer value would fail in PostgreSQL instead of validating.
+SerialNumber = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 class DeviceFields(WriteModel):
     configuration: LongText | None = None
-    purchased_at: date | None = None
-    warranty_until: date | None = None
+    purchased_at: IsoDate | None = None
+    warranty_until: IsoDate | None = None
     external_ref: ExternalRef | None = None
 
-    @model_validator(mode="after")
-    def _warranty_after_purchase(self) -> "DeviceFields":
-        if self.purchased_at and self.warranty_until and self.warranty_until < self.purchased_at:
-            raise ValueError("warranty_until cannot be before purchased_at")
-        return self
+    # A field validator (not a model validator) so the 422 names warranty_until, as the PATCH
+    # check against the stored purchase date does; purchased_at is declared first, so it is in
+    # info.data by now.
+    @field_validator("warranty_until")
+    @classmethod
+    def _warranty_after_purchase(cls, value: date | None, info: ValidationInfo) -> date | None:
+        purchased = info.data.get("purchased_at")
+        if value and purchased and value < purchased:
+            raise ValueError("cannot be before purchased_at")
+        return value
 
 
 class DeviceCreate(DeviceFields):

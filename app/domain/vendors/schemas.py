@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from app.domain.schemas import (
     ExternalRef,
@@ -10,7 +10,6 @@ from app.domain.schemas import (
     PatchModel,
     Phone,
     ReadModel,
-    ShortText,
     WriteModel,
 )
 
@@ -22,18 +21,20 @@ class VendorFields(WriteModel):
     external_ref: ExternalRef | None = None
 
 
+# A blank service name says nothing, and lax mode would guess a boolean from "active": "yes"
+# or 1: both are the client's mistake, so they are refused rather than stored.
 class VendorCreate(VendorFields):
     name: Name
-    services: list[ShortText] = Field(default_factory=list, max_length=50)
-    active: bool = True
+    services: list[Name] = Field(default_factory=list, max_length=50)
+    active: StrictBool = True
 
 
 class VendorUpdate(VendorFields, PatchModel):
     not_nullable = frozenset({"name", "services", "active"})
 
     name: Name | None = None
-    services: list[ShortText] | None = Field(default=None, max_length=50)
-    active: bool | None = None
+    services: list[Name] | None = Field(default=None, max_length=50)
+    active: StrictBool | None = None
 
 
 class VendorRead(ReadModel):
