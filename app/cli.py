@@ -102,12 +102,18 @@ def cmd_seed_demo(_: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Run the SLA watcher in this process (for deployments with SLA_WORKER_IN_PROCESS=false)."""
+    """Run the SLA watcher in this process (for deployments with SLA_WORKER_IN_PROCESS=false).
+    SIGTERM or SIGINT stops it after the scan in progress; the exit status is then 0."""
+    import logging
     import signal
 
     from app.domain.service_orders.sla_worker import run_worker
 
+    if not args.interval > 0:
+        print("--interval must be a positive number of seconds", file=sys.stderr)
+        return 2
     settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
 
     async def main() -> None:
         engine = create_engine(settings.database_url)
@@ -120,8 +126,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
-    print(f"SLA worker scanning every {args.interval:g} s; Ctrl-C stops it")
+    print(f"SLA worker scanning every {args.interval:g} s; Ctrl-C stops it", flush=True)
     asyncio.run(main())
+    print("SLA worker stopped", flush=True)
     return 0
 
 

@@ -6,11 +6,16 @@ a hold, or — for the resolve clock — waiting for the customer to confirm a r
 are recomputed from the pause segments, the policy and the calendar whenever one of them changes,
 so the clock is exact; `*_warning_at` marks 75 % of each allowance so the worker can find work
 with one indexed comparison.
+
+While a pause is still open its instants are frozen: computed as if the pause ended the moment
+it began. Ending the pause recomputes them, which moves them later by exactly the business time
+the pause lasted.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,9 +30,12 @@ from app.db.models import (
     SlaPause,
     SlaPolicy,
     SlaState,
+    User,
 )
 from app.db.types import utcnow
 from app.domain.calendar import BusinessCalendar, due_at
+from app.domain.events import record_event
+from app.domain.notifications.service import Message, notify
 from app.domain.service_orders.workflow import ACTIVE_STATES
 
 WARNING_SHARE = 0.75
@@ -38,7 +46,12 @@ DEFAULT_SLA: dict[Priority, tuple[int, int]] = {
     Priority.normal: (240, 2400),
     Priority.low: (480, 4800),
 }
-Pauses = Sequence[tuple[datetime, datetime | None]]
+# Where a clock can still run or is paused: a policy or calendar change recomputes these. Once
+# the result is confirmed the outcome is history and a later policy change does not rewrite it.
+CLOCKED_STATES = ACTIVE_STATES | {"reported"}
+OBJECT_TYPE = "service_order"
+_RANK = {SlaState.ok: 0, SlaState.warning: 1, SlaState.breached: 2}
+Segments = Sequence[tuple[datetime, datetime | None]]
 
 
 async def seed_default_policies(session: AsyncSession) -> None:
@@ -54,17 +67,26 @@ async def seed_default_policies(session: AsyncSession) -> None:
     )
 
 
+# The loaders never autoflush: they are called while an order is half-changed (e.g. created but
+# not yet given its due times), and flushing it then would write it twice and bump its version
+# twice. They read only committed inputs (policies, calendar, pauses already ended by UPDATE).
+
+
 async def load_calendar(session: AsyncSession) -> BusinessCalendar:
-    row = await session.get(CalendarSetting, 1)
+    with session.no_autoflush:
+        row = await session.get(CalendarSetting, 1)
     return BusinessCalendar.from_json(row.data) if row else BusinessCalendar.default()
 
 
 async def load_policy(
     session: AsyncSession, kind: OrderKind, priority: Priority
 ) -> tuple[int, int]:
-    policy = await session.scalar(
-        select(SlaPolicy).where(col(SlaPolicy.kind) == kind, col(SlaPolicy.priority) == priority)
-    )
+    with session.no_autoflush:
+        policy = await session.scalar(
+            select(SlaPolicy).where(
+                col(SlaPolicy.kind) == kind, col(SlaPolicy.priority) == priority
+            )
+        )
     if policy is None:
         return DEFAULT_SLA[Priority(priority)]
     return policy.response_minutes, policy.resolve_minutes
@@ -76,18 +98,32 @@ async def load_pauses(
     """Every order's pause segments in one query."""
     found: dict[object, list[SlaPause]] = {order_id: [] for order_id in order_ids}
     if order_ids:
-        rows = await session.scalars(
-            select(SlaPause)
-            .where(col(SlaPause.order_id).in_(order_ids))
-            .order_by(col(SlaPause.started_at))
-        )
+        with session.no_autoflush:
+            rows = await session.scalars(
+                select(SlaPause)
+                .where(col(SlaPause.order_id).in_(order_ids))
+                .order_by(col(SlaPause.started_at))
+            )
         for pause in rows:
             found[pause.order_id].append(pause)
     return found
 
 
-def _segments(pauses: Sequence[SlaPause], kinds: set[PauseKind]) -> Pauses:
-    return [(p.started_at, p.ended_at) for p in pauses if p.kind in kinds]
+def _ended(pauses: Iterable[SlaPause], until: datetime | None) -> Segments:
+    """The pause segments that have ended, cut off at `until` (when the clock stopped for good).
+
+    An open pause is left out, which freezes the due instant at its value when the pause began.
+    """
+    segments: list[tuple[datetime, datetime | None]] = []
+    for pause in pauses:
+        start, end = pause.started_at, pause.ended_at
+        if until is not None:
+            if start >= until:
+                continue
+            end = until if end is None else min(end, until)
+        if end is not None:
+            segments.append((start, end))
+    return segments
 
 
 def apply_clock(
@@ -96,22 +132,29 @@ def apply_clock(
     calendar: BusinessCalendar,
     policy: tuple[int, int],
 ) -> None:
-    """Recompute the order's due and warning instants. While a clock is paused with allowance
-    left, its instants stay as they were (frozen) until the pause ends."""
+    """Recompute the order's due and warning instants from its ended pauses.
+
+    The response clock stops for good when work starts, so a hold after that does not move it.
+    """
     response_minutes, resolve_minutes = policy
+    holds = [p for p in pauses if p.kind == PauseKind.hold]
     clocks = (
-        ("response_due_at", "response_warning_at", response_minutes, {PauseKind.hold}),
-        ("due_at", "resolve_warning_at", resolve_minutes, set(PauseKind)),
+        (
+            "response_due_at",
+            "response_warning_at",
+            response_minutes,
+            _ended(holds, order.responded_at),
+        ),
+        ("due_at", "resolve_warning_at", resolve_minutes, _ended(pauses, None)),
     )
-    for due_field, warning_field, minutes, kinds in clocks:
-        segments = _segments(pauses, kinds)
+    for due_field, warning_field, minutes, segments in clocks:
         allowance = timedelta(minutes=minutes)
-        due = due_at(calendar, order.created_at, allowance, segments)
-        warning = due_at(calendar, order.created_at, allowance * WARNING_SHARE, segments)
-        if due is not None:
-            setattr(order, due_field, due)
-        if warning is not None:
-            setattr(order, warning_field, warning)
+        setattr(order, due_field, due_at(calendar, order.created_at, allowance, segments))
+        setattr(
+            order,
+            warning_field,
+            due_at(calendar, order.created_at, allowance * WARNING_SHARE, segments),
+        )
 
 
 def clock_values(order: ServiceOrder) -> dict[str, Any]:
@@ -144,20 +187,82 @@ async def store_clocks(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
     await session.execute(stmt, params)
 
 
-def evaluate(order: ServiceOrder, now: datetime) -> SlaState:
-    """The SLA state the order's running clocks are in at `now`."""
-    clocks = []
+def evaluate(order: ServiceOrder, now: datetime, held_since: datetime | None = None) -> SlaState:
+    """The SLA state of the order's clocks at `now`.
+
+    A running clock is in warning from 75 % of its allowance and breached from 100 %. A clock
+    that has stopped (response at `responded_at`, resolve at `reported_at`) is breached if it
+    stopped after its due time and otherwise ok: a met commitment carries no warning. A clock on
+    hold is judged at the moment the hold began (`held_since`); without it the state is kept.
+    """
+    if order.status == "on_hold":
+        if held_since is None:
+            return SlaState(order.sla_state)
+        now = held_since
+    # (warning at, due at, judged at, still running)
+    clocks: list[tuple[datetime | None, datetime | None, datetime, bool]] = []
     if order.responded_at is None:
-        clocks.append((order.response_warning_at, order.response_due_at))
+        clocks.append((order.response_warning_at, order.response_due_at, now, True))
+    else:
+        clocks.append((None, order.response_due_at, order.responded_at, False))
     if order.status in ACTIVE_STATES:
-        clocks.append((order.resolve_warning_at, order.due_at))
+        clocks.append((order.resolve_warning_at, order.due_at, now, True))
+    elif order.reported_at is not None and order.status != "cancelled":
+        clocks.append((None, order.due_at, order.reported_at, False))
     state = SlaState.ok
-    for warning, due in clocks:
-        if due is not None and due <= now:
+    for warning, due, judged_at, running in clocks:
+        if due is not None and (due <= judged_at if running else due < judged_at):
             return SlaState.breached
-        if warning is not None and warning <= now:
+        if warning is not None and warning <= judged_at:
             state = SlaState.warning
     return state
+
+
+def is_escalation(previous: SlaState | str, state: SlaState) -> bool:
+    return _RANK[state] > _RANK[SlaState(previous)]
+
+
+def announce(
+    session: AsyncSession,
+    order: ServiceOrder,
+    previous: SlaState | str,
+    state: SlaState,
+    supervisors: Sequence[Any],
+    calendar: BusinessCalendar,
+    actor: User | None = None,
+) -> None:
+    """超时催办: write the `sla_warning` / `sla_breached` event and tell every supervisor."""
+    record_event(
+        session,
+        actor=actor,
+        object_type=OBJECT_TYPE,
+        obj=order,
+        action=f"sla_{state.value}",
+        changes={
+            "sla_state": [SlaState(previous), state],
+            "due_at": order.due_at,
+            "response_due_at": order.response_due_at,
+        },
+        public=False,
+    )
+    zone = ZoneInfo(calendar.timezone)
+    label = "breached" if state == SlaState.breached else "warning (75 % of the time used)"
+    notify(
+        session,
+        supervisors,
+        Message(
+            f"sla_{state.value}",
+            f"{order.number}: SLA {label}",
+            f"{order.subject}\nResponse due {_when(order.response_due_at, zone)}, "
+            f"resolution due {_when(order.due_at, zone)}.",
+            OBJECT_TYPE,
+            order.id,
+        ),
+    )
+
+
+def _when(instant: datetime | None, zone: ZoneInfo) -> str:
+    return f"{instant.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})" if instant else "-"
 
 
 def paused_minutes(pauses: Sequence[SlaPause], calendar: BusinessCalendar, now: datetime) -> int:

@@ -1,14 +1,15 @@
 """The SLA watcher: marks orders `warning` at 75 % and `breached` at 100 % of an allowance,
 writing an event and notifying the supervisors (超时/限时催办). Safe to run in several processes
-at once: on PostgreSQL each batch claims its rows with SKIP LOCKED, and every transition is
-conditional on the state it saw."""
+at once: on PostgreSQL each batch claims its rows with SKIP LOCKED, and on every database each
+transition is written only if the order is still in the state the scan saw, so a second scanner
+that read the same row before the first committed changes nothing."""
 
 import asyncio
 import contextlib
 import logging
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -16,17 +17,18 @@ from app.db.models import ServiceOrder, SlaState
 from app.db.repositories.locks import skip_locked
 from app.db.session import unit_of_work
 from app.db.types import utcnow
-from app.domain.events import record_event
-from app.domain.notifications.service import Message, notify, supervisor_ids
+from app.domain.notifications.service import supervisor_ids
 from app.domain.service_orders import sla
-from app.domain.service_orders.service import OBJECT_TYPE
 
 logger = logging.getLogger("aftercare.sla")
+# States whose clocks run (on_hold and reported are paused; the rest have stopped).
 RUNNING_STATES = ("new", "assigned", "in_progress")
-_RANK = {SlaState.ok: 0, SlaState.warning: 1, SlaState.breached: 2}
+BATCH_SIZE = 200
 
 
-async def scan_once(session: AsyncSession, now: datetime | None = None, batch: int = 200) -> int:
+async def scan_once(
+    session: AsyncSession, now: datetime | None = None, batch: int = BATCH_SIZE
+) -> int:
     """Move due orders forward; return how many changed."""
     now = now or utcnow()
     order = ServiceOrder
@@ -47,51 +49,46 @@ async def scan_once(session: AsyncSession, now: datetime | None = None, batch: i
                 and_(col(order.sla_state) == SlaState.warning, due_reached),
             ),
         )
-        .order_by(col(order.due_at))
+        .order_by(col(order.due_at), col(order.id))
         .limit(batch)
     )
     orders = (await session.scalars(skip_locked(session, stmt))).all()
-    rows = []
-    supervisors = await supervisor_ids(session) if orders else []
+    if not orders:
+        return 0
+    supervisors = await supervisor_ids(session)
+    calendar = await sla.load_calendar(session)
+    changed = 0
     for found in orders:
-        session.expunge(found)  # derived state: stored without a version bump (sla.store_clocks)
         previous = SlaState(found.sla_state)
         state = sla.evaluate(found, now)
-        if _RANK[state] <= _RANK[previous]:
+        if not sla.is_escalation(previous, state):
             continue
-        found.sla_state = state
-        rows.append({"_id": found.id, **sla.clock_values(found)})
-        record_event(
-            session,
-            actor=None,
-            object_type=OBJECT_TYPE,
-            obj=found,
-            action=f"sla_{state}",
-            changes={
-                "sla_state": [previous, state],
-                "due_at": found.due_at,
-                "response_due_at": found.response_due_at,
-            },
-            public=False,
-        )
-        notify(
-            session,
-            supervisors,
-            Message(
-                f"sla_{state}",
-                f"{found.number}: SLA {'breached' if state == SlaState.breached else 'warning'}",
-                f"{found.subject}\nResponse due {_when(found.response_due_at)}, "
-                f"resolution due {_when(found.due_at)}.",
-                OBJECT_TYPE,
-                found.id,
-            ),
-        )
-    await sla.store_clocks(session, rows)
-    return len(rows)
+        if not await _claim(session, found, previous, state):
+            continue  # another scanner got there first
+        sla.announce(session, found, previous, state, supervisors, calendar)
+        changed += 1
+    return changed
 
 
-def _when(instant: datetime | None) -> str:
-    return f"{instant:%Y-%m-%d %H:%M} UTC" if instant else "-"
+async def _claim(
+    session: AsyncSession, found: ServiceOrder, previous: SlaState, state: SlaState
+) -> bool:
+    """Store the new state if nobody changed the order since the scan read it (every write to
+    an order moves `updated_at`). On SQLite, which has no row locks, the UPDATE waits for a
+    concurrent scanner's or action's commit and then matches no row; the next scan looks again.
+    Derived state: `version` stays (a user's If-Match must not fail because the clock ticked),
+    `updated_at` moves for delta sync."""
+    table = ServiceOrder.__table__  # type: ignore[attr-defined]
+    result = await session.execute(
+        update(table)
+        .where(
+            table.c.id == found.id,
+            table.c.updated_at == found.updated_at,
+            table.c.sla_state == previous,
+        )
+        .values(sla_state=state, updated_at=utcnow())
+    )
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
 
 async def run_worker(
@@ -100,12 +97,12 @@ async def run_worker(
     """Scan until `stop` is set; a failed scan is logged and retried on the next tick."""
     while not stop.is_set():
         try:
-            while True:
+            while not stop.is_set():
                 async with unit_of_work(sessionmaker) as session:
                     changed = await scan_once(session)
                 if changed:
                     logger.info("sla scan moved %d orders", changed)
-                if changed < 200:
+                if changed < BATCH_SIZE:
                     break
         except Exception:
             logger.exception("sla scan failed")

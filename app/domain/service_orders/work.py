@@ -5,7 +5,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.config import get_settings
 from app.db.models import ServiceOrder, User
 from app.domain.service_orders.schemas import WorkItem, WorkList
 from app.domain.service_orders.service import to_read, view_for
@@ -16,7 +15,8 @@ _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 async def my_work(session: AsyncSession, user: User) -> WorkList:
     """The engineer's open orders: today's appointments first (by start), then the other
-    appointments, then the rest by due time."""
+    appointments, then the rest by due time. "Today" is the day in the business calendar's
+    time zone, where the department and its customers are."""
     rows = await session.scalars(
         select(ServiceOrder).where(
             col(ServiceOrder.assignee_id) == user.id,
@@ -24,10 +24,11 @@ async def my_work(session: AsyncSession, user: User) -> WorkList:
         )
     )
     orders = list(rows.all())
-    zone = ZoneInfo(get_settings().business_timezone)
+    view = await view_for(session, orders)
+    zone = ZoneInfo(view.calendar.timezone)
     today = datetime.now(zone).date()
     day_start = datetime.combine(today, time(), zone)
-    day_end = day_start + timedelta(days=1)
+    day_end = datetime.combine(today + timedelta(days=1), time(), zone)
 
     def is_today(order: ServiceOrder) -> bool:
         start = order.appointment_start
@@ -39,9 +40,9 @@ async def my_work(session: AsyncSession, user: User) -> WorkList:
             o.appointment_start is None,
             o.appointment_start or _FAR_FUTURE,
             o.due_at or _FAR_FUTURE,
+            o.number,
         )
     )
-    view = await view_for(session, orders)
     return WorkList(
         items=[WorkItem(today=is_today(o), order=to_read(o, user, view)) for o in orders]
     )

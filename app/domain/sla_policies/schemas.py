@@ -1,27 +1,29 @@
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import Field
 
 from app.db.models import OrderKind, Priority
 from app.domain.schemas import PatchModel, ReadModel, WriteModel
 
-Minutes = int
 _MAX_MINUTES = 480 * 365  # a business year
+# Strict: a count of minutes is a JSON integer, not "30" or 30.5.
+Minutes = Annotated[int, Field(strict=True, ge=1, le=_MAX_MINUTES, description="business minutes")]
 
 
 class SlaPolicyCreate(WriteModel):
     kind: OrderKind
     priority: Priority
-    response_minutes: int = Field(ge=1, le=_MAX_MINUTES, description="business minutes")
-    resolve_minutes: int = Field(ge=1, le=_MAX_MINUTES, description="business minutes")
+    response_minutes: Minutes
+    resolve_minutes: Minutes
 
 
 class SlaPolicyUpdate(PatchModel):
     not_nullable = frozenset({"response_minutes", "resolve_minutes"})
 
-    response_minutes: int | None = Field(default=None, ge=1, le=_MAX_MINUTES)
-    resolve_minutes: int | None = Field(default=None, ge=1, le=_MAX_MINUTES)
+    response_minutes: Minutes | None = None
+    resolve_minutes: Minutes | None = None
 
 
 class SlaPolicyRead(ReadModel):

@@ -22,8 +22,8 @@ from app.domain.calendar import BusinessCalendar
 from app.domain.common import check_version, get_or_404
 from app.domain.errors import Conflict, PreconditionFailed, ValidationFailed
 from app.domain.events import apply_changes, json_safe, record_event
+from app.domain.notifications.service import supervisor_ids
 from app.domain.service_orders import sla
-from app.domain.service_orders.workflow import ACTIVE_STATES, OPEN_STATES
 from app.domain.sla_policies.schemas import (
     CalendarBody,
     CalendarRead,
@@ -108,12 +108,23 @@ async def recompute_open_orders(
     kind: OrderKind | None = None,
     priority: Priority | None = None,
 ) -> int:
-    """Recompute due times of every open order a policy or calendar change affects.
+    """Recompute due times of every order whose clock a policy or calendar change affects: those
+    still running or paused (sla.CLOCKED_STATES), not confirmed or finished ones.
 
     A constant number of queries however many orders: one for the orders, one for their pauses,
-    one for the policies; the changed rows are written in one batch at flush.
+    one for the policies; the changed rows are written in one batch. A change that pushes an
+    order into warning or breach is announced like the worker would.
     """
-    stmt = select(ServiceOrder).where(col(ServiceOrder.status).in_(OPEN_STATES))
+    # FOR UPDATE (PostgreSQL; SQLite already holds its write lock here, taken by the policy or
+    # calendar write before): an action or a watcher scan on one of these orders finishes
+    # first and is then seen, so neither its clock change is overwritten nor its SLA notice
+    # sent twice. Locking in id order keeps two recomputes from deadlocking.
+    stmt = (
+        select(ServiceOrder)
+        .where(col(ServiceOrder.status).in_(sla.CLOCKED_STATES))
+        .order_by(col(ServiceOrder.id))
+        .with_for_update()
+    )
     if kind is not None:
         stmt = stmt.where(col(ServiceOrder.kind) == kind)
     if priority is not None:
@@ -127,6 +138,7 @@ async def recompute_open_orders(
         (p.kind, p.priority): (p.response_minutes, p.resolve_minutes)
         for p in await list_policies(session)
     }
+    supervisors: list[uuid.UUID] | None = None
     now = utcnow()
     rows = []
     for order in orders:
@@ -137,23 +149,30 @@ async def recompute_open_orders(
         before = sla.clock_values(order)
         policy = policies.get((order.kind, order.priority)) or sla.DEFAULT_SLA[order.priority]
         sla.apply_clock(order, pauses[order.id], calendar, policy)
-        if order.status in ACTIVE_STATES:
-            order.sla_state = sla.evaluate(order, now)
+        hold = sla.open_pause(pauses[order.id])
+        order.sla_state = sla.evaluate(order, now, hold.started_at if hold else None)
         after = sla.clock_values(order)
-        if after != before:
-            rows.append({"_id": order.id, **after})
-            record_event(
-                session,
-                actor=actor,
-                object_type="service_order",
-                obj=order,
-                action="sla_recomputed",
-                changes={
-                    name: [before[name], value]
-                    for name, value in after.items()
-                    if before[name] != value
-                },
-                public=False,
+        if after == before:
+            continue
+        rows.append({"_id": order.id, **after})
+        record_event(
+            session,
+            actor=actor,
+            object_type="service_order",
+            obj=order,
+            action="sla_recomputed",
+            changes={
+                name: [before[name], value]
+                for name, value in after.items()
+                if before[name] != value
+            },
+            public=False,
+        )
+        if sla.is_escalation(before["sla_state"], order.sla_state):
+            if supervisors is None:
+                supervisors = await supervisor_ids(session)
+            sla.announce(
+                session, order, before["sla_state"], order.sla_state, supervisors, calendar, actor
             )
     await sla.store_clocks(session, rows)
     return len(rows)
@@ -177,7 +196,7 @@ async def replace_calendar(
         calendar = BusinessCalendar.from_json(json_safe(data.model_dump()))
         calendar.validate()
     except ValueError as exc:
-        raise ValidationFailed([("calendar", str(exc))]) from None
+        raise ValidationFailed([(_calendar_field(str(exc)), str(exc))]) from None
     row = await session.get(CalendarSetting, 1)
     current = row.version if row else 0
     if expected_version != current:
@@ -203,6 +222,21 @@ async def replace_calendar(
     recomputed = await recompute_open_orders(session, actor)
     result = await read_calendar(session)
     return result.model_copy(update={"orders_recomputed": recomputed})
+
+
+def _calendar_field(message: str) -> str:
+    """The body field a calendar error is about: the calendar names it at the message's start
+    ("work_hours mon: …" → "work_hours.mon")."""
+    head = message.split(":", 1)[0]
+    if head.startswith("work_hours"):
+        return head.replace(" ", ".")
+    if head in ("timezone", "holidays", "extra_workdays"):
+        return head
+    if message.startswith("unknown time zone"):
+        return "timezone"
+    if message.endswith("both a holiday and an extra workday"):
+        return "extra_workdays"
+    return "calendar"
 
 
 class _CalendarRef:
