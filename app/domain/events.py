@@ -72,3 +72,52 @@ def record_event(
     )
     stage_event(session, event)
     return event
+
+
+async def add_created(
+    session: AsyncSession,
+    actor: User | None,
+    object_type: str,
+    row: Any,
+    changes: Mapping[str, Any],
+    *,
+    public: bool = True,
+) -> None:
+    """Insert a new row and write its "created" event."""
+    session.add(row)
+    await session.flush()
+    record_event(
+        session,
+        actor=actor,
+        object_type=object_type,
+        obj=row,
+        action="created",
+        to_status=getattr(row, "status", None),
+        changes=changes,
+        public=public,
+    )
+
+
+async def save_changes(
+    session: AsyncSession,
+    actor: User | None,
+    object_type: str,
+    row: Any,
+    values: Mapping[str, Any],
+    *,
+    public: bool = True,
+) -> dict[str, list[Any]]:
+    """Apply field values; if anything really changed, write it and its "updated" event."""
+    changes = apply_changes(row, values)
+    if changes:
+        await session.flush()
+        record_event(
+            session,
+            actor=actor,
+            object_type=object_type,
+            obj=row,
+            action="updated",
+            changes=changes,
+            public=public,
+        )
+    return changes

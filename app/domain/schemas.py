@@ -14,7 +14,6 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 T = TypeVar("T")
@@ -39,11 +38,11 @@ class WriteModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _no_nul(cls, data: Any) -> Any:
-        _reject_nul(data)
-        return data
+    def _no_nul(cls, value: Any, info: ValidationInfo) -> Any:
+        _reject_nul(value, info.field_name or "")
+        return value
 
 
 class PatchModel(WriteModel):

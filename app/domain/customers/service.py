@@ -8,7 +8,7 @@ from app.db.models import OFFICE_ROLES, Customer, User
 from app.db.repositories.scoping import select_visible
 from app.domain.common import check_version, ensure_unique, get_or_404, text_search
 from app.domain.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
-from app.domain.events import apply_changes, record_event
+from app.domain.events import add_created, save_changes
 from app.domain.pagination import PageParams, PageResult, paginate
 
 OBJECT_TYPE = "customer"
@@ -35,16 +35,7 @@ def to_read(customer: Customer, user: User) -> CustomerRead:
 async def create_customer(session: AsyncSession, actor: User, data: CustomerCreate) -> Customer:
     await ensure_unique(session, Customer, {"code": data.code, "external_ref": data.external_ref})
     customer = Customer(**data.model_dump())
-    session.add(customer)
-    await session.flush()
-    record_event(
-        session,
-        actor=actor,
-        object_type=OBJECT_TYPE,
-        obj=customer,
-        action="created",
-        changes=data.model_dump(exclude_none=True),
-    )
+    await add_created(session, actor, OBJECT_TYPE, customer, data.model_dump(exclude_none=True))
     return customer
 
 
@@ -85,15 +76,5 @@ async def update_customer(
         {"code": values.get("code"), "external_ref": values.get("external_ref")},
         exclude_id=customer.id,
     )
-    changes = apply_changes(customer, values)
-    if changes:
-        await session.flush()
-        record_event(
-            session,
-            actor=actor,
-            object_type=OBJECT_TYPE,
-            obj=customer,
-            action="updated",
-            changes=changes,
-        )
+    await save_changes(session, actor, OBJECT_TYPE, customer, values)
     return customer

@@ -16,7 +16,7 @@ from app.domain.common import (
 )
 from app.domain.devices.schemas import DeviceCreate, DeviceRead, DeviceUpdate, WarrantyRead
 from app.domain.errors import ValidationFailed
-from app.domain.events import apply_changes, record_event
+from app.domain.events import add_created, save_changes
 from app.domain.pagination import PageParams, PageResult, paginate
 
 OBJECT_TYPE = "device"
@@ -71,16 +71,7 @@ async def create_device(session: AsyncSession, actor: User, data: DeviceCreate) 
         session, Device, {"serial_number": data.serial_number, "external_ref": data.external_ref}
     )
     device = Device(**data.model_dump())
-    session.add(device)
-    await session.flush()
-    record_event(
-        session,
-        actor=actor,
-        object_type=OBJECT_TYPE,
-        obj=device,
-        action="created",
-        changes=data.model_dump(exclude_none=True),
-    )
+    await add_created(session, actor, OBJECT_TYPE, device, data.model_dump(exclude_none=True))
     return device
 
 
@@ -129,15 +120,5 @@ async def update_device(
         {"serial_number": values.get("serial_number"), "external_ref": values.get("external_ref")},
         exclude_id=device.id,
     )
-    changes = apply_changes(device, values)
-    if changes:
-        await session.flush()
-        record_event(
-            session,
-            actor=actor,
-            object_type=OBJECT_TYPE,
-            obj=device,
-            action="updated",
-            changes=changes,
-        )
+    await save_changes(session, actor, OBJECT_TYPE, device, values)
     return device

@@ -17,7 +17,7 @@ from app.domain.common import (
     text_search,
 )
 from app.domain.errors import Conflict, ValidationFailed
-from app.domain.events import apply_changes, record_event
+from app.domain.events import add_created, record_event, save_changes
 from app.domain.pagination import PageParams, PageResult, paginate
 from app.domain.users.schemas import (
     ClientSecretRead,
@@ -79,15 +79,13 @@ async def create_user(session: AsyncSession, actor: User | None, data: UserCreat
         password_hash=await hash_password(data.password) if data.password else None,
         client_secret_hash=await hash_password(secret) if secret else None,
     )
-    session.add(user)
-    await session.flush()
-    record_event(
+    await add_created(
         session,
-        actor=actor,
-        object_type=OBJECT_TYPE,
-        obj=user,
-        action="created",
-        changes=data.model_dump(exclude={"password"}, exclude_none=True),
+        actor,
+        OBJECT_TYPE,
+        user,
+        data.model_dump(exclude={"password"}, exclude_none=True),
+        public=False,
     )
     read = to_read(user, actor)
     return UserCreated(**read.model_dump(), client_secret=secret)
@@ -130,22 +128,11 @@ async def update_user(
     if role != Role.customer and "customer_id" not in values:
         values["customer_id"] = None
     await _check_customer_link(session, actor, role, values.get("customer_id", user.customer_id))
-    changes = apply_changes(user, values)
+    changes = await save_changes(session, actor, OBJECT_TYPE, user, values, public=False)
     if changes.get("active") == [True, False]:
         # Disabling ends every login for good: reactivating later must not revive a session
         # (say, on the stolen laptop that was the reason to disable the account).
         await revoke_all_sessions(session, user.id)
-    if changes:
-        await session.flush()
-        record_event(
-            session,
-            actor=actor,
-            object_type=OBJECT_TYPE,
-            obj=user,
-            action="updated",
-            changes=changes,
-            public=False,
-        )
     return user
 
 

@@ -7,7 +7,7 @@ from sqlmodel import col
 from app.db.models import OFFICE_ROLES, User, Vendor
 from app.db.repositories.scoping import select_visible
 from app.domain.common import check_version, ensure_unique, get_or_404, text_search
-from app.domain.events import apply_changes, record_event
+from app.domain.events import add_created, save_changes
 from app.domain.pagination import PageParams, PageResult, paginate
 from app.domain.vendors.schemas import VendorCreate, VendorRead, VendorUpdate
 
@@ -34,16 +34,7 @@ def to_read(vendor: Vendor, user: User) -> VendorRead:
 async def create_vendor(session: AsyncSession, actor: User, data: VendorCreate) -> Vendor:
     await ensure_unique(session, Vendor, {"external_ref": data.external_ref})
     vendor = Vendor(**data.model_dump())
-    session.add(vendor)
-    await session.flush()
-    record_event(
-        session,
-        actor=actor,
-        object_type=OBJECT_TYPE,
-        obj=vendor,
-        action="created",
-        changes=data.model_dump(exclude_none=True),
-    )
+    await add_created(session, actor, OBJECT_TYPE, vendor, data.model_dump(exclude_none=True))
     return vendor
 
 
@@ -77,15 +68,5 @@ async def update_vendor(
     await ensure_unique(
         session, Vendor, {"external_ref": values.get("external_ref")}, exclude_id=vendor.id
     )
-    changes = apply_changes(vendor, values)
-    if changes:
-        await session.flush()
-        record_event(
-            session,
-            actor=actor,
-            object_type=OBJECT_TYPE,
-            obj=vendor,
-            action="updated",
-            changes=changes,
-        )
+    await save_changes(session, actor, OBJECT_TYPE, vendor, values)
     return vendor
