@@ -1,14 +1,16 @@
 """Base classes and field types every resource's schemas use."""
 
+import re
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -77,6 +79,18 @@ def to_utc(value: datetime) -> datetime:
         raise ValueError("timestamp is out of range") from None
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date_only(value: Any) -> Any:
+    # Pydantic would also take 0, 86400 or "86400" as Unix times and "2025-03-01T00:00Z" as a
+    # date; a client sending those has made a mistake we should report, not guess at.
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 # A timestamp with an offset (RFC 3339), stored in UTC.
 Timestamp = Annotated[AwareDatetime, AfterValidator(to_utc)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]

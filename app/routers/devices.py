@@ -9,10 +9,9 @@ from app.domain.devices.schemas import (
     DeviceCreate,
     DeviceRead,
     DeviceUpdate,
-    IsoDate,
     WarrantyRead,
 )
-from app.domain.schemas import ExternalRef, Page
+from app.domain.schemas import ExternalRef, IsoDate, Page
 from app.domain.timeline import TimelineEntry, timeline
 from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
 

@@ -1,24 +1,19 @@
-import re
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BeforeValidator, StringConstraints, ValidationInfo, field_validator
+from pydantic import StringConstraints, ValidationInfo, field_validator
 
-from app.domain.schemas import ExternalRef, LongText, Name, PatchModel, ReadModel, WriteModel
+from app.domain.schemas import (
+    ExternalRef,
+    IsoDate,
+    LongText,
+    Name,
+    PatchModel,
+    ReadModel,
+    WriteModel,
+)
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _iso_date_only(value: Any) -> Any:
-    # Pydantic would also take 0, 86400 or "86400" as Unix times and "2025-03-01T00:00Z" as a
-    # date; a client sending those has made a mistake we should report, not guess at.
-    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
-        return value
-    raise ValueError("expected a date as YYYY-MM-DD")
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 # The column is VARCHAR(100); a longer value would fail in PostgreSQL instead of validating.
 SerialNumber = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 

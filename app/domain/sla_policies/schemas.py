@@ -1,11 +1,11 @@
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field
 
 from app.db.models import OrderKind, Priority
-from app.domain.schemas import PatchModel, ReadModel, WriteModel
+from app.domain.schemas import IsoDate, PatchModel, ReadModel, WriteModel
 
 _MAX_MINUTES = 480 * 365  # a business year
 # Strict: a count of minutes is a JSON integer, not "30" or 30.5.
@@ -47,8 +47,8 @@ class CalendarBody(WriteModel):
         description='per weekday ("mon" … "sun"), local [start, end] pairs as "HH:MM"',
         examples=[{"mon": [["08:00", "12:00"], ["14:00", "18:00"]]}],
     )
-    holidays: list[date] = Field(default_factory=list, max_length=1000)
-    extra_workdays: list[date] = Field(
+    holidays: list[IsoDate] = Field(default_factory=list, max_length=1000)
+    extra_workdays: list[IsoDate] = Field(
         default_factory=list,
         max_length=1000,
         description="make-up working days on weekends (调休); they use Monday's hours",
