@@ -1,5 +1,4 @@
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -7,12 +6,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.dependencies import CurrentUser
 from app.db.models import OrderKind, Priority, ServiceOrder, User
-from app.domain.schemas import ExternalRef, Page
+from app.domain.schemas import ExternalRef, Page, Timestamp
 from app.domain.service_orders import actions, service
 from app.domain.service_orders.records import add_order_record
 from app.domain.service_orders.schemas import (
     AssignBody,
     ConfirmBody,
+    EmptyBody,
     ReasonBody,
     ReportBody,
     ServiceOrderCreate,
@@ -48,8 +48,9 @@ async def list_service_orders(
     device_id: uuid.UUID | None = None,
     priority: Annotated[list[Priority] | None, Query(max_length=4)] = None,
     overdue: bool | None = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
+    created_after: Annotated[Timestamp | None, Query(description="created at or after")] = None,
+    created_before: Annotated[Timestamp | None, Query(description="created before")] = None,
+    updated_before: Annotated[Timestamp | None, Query(description="last changed before")] = None,
     external_ref: Annotated[ExternalRef | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=200, description="number, subject, text")] = None,
 ) -> Page[ServiceOrderRead]:
@@ -65,6 +66,7 @@ async def list_service_orders(
         overdue=overdue,
         created_after=created_after,
         created_before=created_before,
+        updated_before=updated_before,
         external_ref=external_ref,
         q=q,
     )
@@ -130,6 +132,7 @@ async def start_service_order(
     order_id: uuid.UUID,
     version: IfMatch,
     response: Response,
+    body: EmptyBody | None = None,
 ) -> ServiceOrderRead:
     """Start work (the assignee); the response clock stops."""
     order = await actions.start(session, user, order_id, version)
@@ -157,6 +160,7 @@ async def resume_service_order(
     order_id: uuid.UUID,
     version: IfMatch,
     response: Response,
+    body: EmptyBody | None = None,
 ) -> ServiceOrderRead:
     """Resume a held order; the SLA clock runs again and due times move by the pause."""
     order = await actions.resume(session, user, order_id, version)
@@ -182,12 +186,12 @@ async def confirm_service_order(
     session: Session,
     user: CurrentUser,
     order_id: uuid.UUID,
-    body: ConfirmBody,
     version: IfMatch,
     response: Response,
+    body: ConfirmBody | None = None,
 ) -> ServiceOrderRead:
     """Record the customer's confirmation (office, with the channel) or confirm (customer)."""
-    order = await actions.confirm(session, user, order_id, body, version)
+    order = await actions.confirm(session, user, order_id, body or ConfirmBody(), version)
     return await _answer(session, user, order, response)
 
 
@@ -212,6 +216,7 @@ async def close_service_order(
     order_id: uuid.UUID,
     version: IfMatch,
     response: Response,
+    body: EmptyBody | None = None,
 ) -> ServiceOrderRead:
     """Close a confirmed order; the customer gets the completion notice."""
     order = await actions.close(session, user, order_id, version)

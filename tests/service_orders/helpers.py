@@ -34,14 +34,22 @@ def window(days: int = 1, hours: int = 2, start_hour: int = 2) -> tuple[str, str
 
 def order_body(customer_id: Any, kind: str = "remote", **fields: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "kind": kind, "channel": "phone", "customer_id": str(customer_id),
-        "subject": "Printer jams", **fields,
+        "kind": kind,
+        "channel": "phone",
+        "customer_id": str(customer_id),
+        "subject": "Printer jams",
+        **fields,
     }
     if kind == "onsite" and "appointment_start" not in fields:
         body["appointment_start"], body["appointment_end"] = window()
     return body
 
 
-async def act(client: Any, headers: dict[str, str], order_id: str, action: str,
-              body: dict[str, Any] | None = None) -> Any:
+async def act(
+    client: Any,
+    headers: dict[str, str],
+    order_id: str,
+    action: str,
+    body: dict[str, Any] | None = None,
+) -> Any:
     return await client.post(f"{API}/{order_id}/{action}", json=body, headers=headers)

@@ -40,7 +40,8 @@ async def test_remote_service_from_call_to_closed(client, factory, users):
     )
     assert rec.status_code == 201, rec.text
     note = await client.post(
-        f"{API}/{oid}/records", json={"kind": "internal", "body": "Toner supplier slow"},
+        f"{API}/{oid}/records",
+        json={"kind": "internal", "body": "Toner supplier slow"},
         headers=engineer,
     )
     assert note.status_code == 201
@@ -68,14 +69,20 @@ async def test_remote_service_from_call_to_closed(client, factory, users):
 
     staff_timeline = (await client.get(f"{API}/{oid}/timeline", headers=clerk)).json()
     actions = [e["action"] for e in staff_timeline if e["type"] == "event"]
-    assert actions == ["created", "assign", "start", "report", "reopen", "report", "confirm",
-                       "close"]
+    assert actions == [
+        "created",
+        "assign",
+        "start",
+        "report",
+        "reopen",
+        "report",
+        "confirm",
+        "close",
+    ]
     bodies = [e["record"]["body"] for e in staff_timeline if e["type"] == "record"]
     assert bodies == ["Called the customer", "Toner supplier slow"]
     public = (await client.get(f"{API}/{oid}/timeline", headers=customer)).json()
-    assert [e["record"]["body"] for e in public if e["type"] == "record"] == [
-        "Called the customer"
-    ]
+    assert [e["record"]["body"] for e in public if e["type"] == "record"] == ["Called the customer"]
 
 
 async def test_onsite_service_signed_by_the_customer(client, factory, users):
@@ -84,17 +91,24 @@ async def test_onsite_service_signed_by_the_customer(client, factory, users):
     created = await client.post(API, json=order_body(customer_id, kind="onsite"), headers=clerk)
     assert created.status_code == 201, created.text
     oid = created.json()["id"]
-    assert (await act(client, clerk, oid, "assign",
-                      {"assignee_id": str(users["engineer"].id)})).status_code == 200
+    assert (
+        await act(client, clerk, oid, "assign", {"assignee_id": str(users["engineer"].id)})
+    ).status_code == 200
     assert (await act(client, engineer, oid, "start")).status_code == 200
     record = "Replaced fuser unit; tested 20 pages."
     missing = await act(client, engineer, oid, "report", {"resolution": "Fixed"})
     assert missing.status_code == 422
     assert {e["field"] for e in missing.json()["errors"]} == {"service_record", "signoff"}
     r = await act(
-        client, engineer, oid, "report",
-        {"resolution": "Fixed", "service_record": record,
-         "signoff": {"signer_name": "Zhao Min", "signature": png_data_url()}},
+        client,
+        engineer,
+        oid,
+        "report",
+        {
+            "resolution": "Fixed",
+            "service_record": record,
+            "signoff": {"signer_name": "Zhao Min", "signature": png_data_url()},
+        },
     )
     assert r.status_code == 200, r.text
     body = r.json()

@@ -1,5 +1,8 @@
 """The service-order workflow actions (SPEC §4.1). Each checks the workflow table, changes the
-order, and writes exactly one event; the SLA clock is recomputed where time stops or starts."""
+order, and writes exactly one event; the SLA clock is recomputed where time stops or starts.
+
+Every action does its database reads and writes of other rows (pauses, locks, look-ups) *before*
+it touches the order, so the order is written by one UPDATE: one action, one new version."""
 
 import uuid
 from dataclasses import dataclass
@@ -24,7 +27,7 @@ from app.domain.common import check_version
 from app.domain.errors import ValidationFailed
 from app.domain.events import record_event
 from app.domain.notifications.service import Message, notify, notify_customer_users
-from app.domain.service_orders.booking import check_engineer_free
+from app.domain.service_orders.booking import book_engineer
 from app.domain.service_orders.schemas import (
     AssignBody,
     ConfirmBody,
@@ -66,6 +69,10 @@ class Step:
 async def _begin(
     session: AsyncSession, actor: User, order_id: uuid.UUID, action: str, version: int | None
 ) -> Step:
+    # Lock the order before reading it: a concurrent action on the same order waits, then sees
+    # the winner's outcome (409 invalid_transition, or 412 with If-Match) instead of racing it
+    # into a version clash or a duplicate signature row.
+    await lock_row(session, ServiceOrder, order_id)
     order = await get_order(session, actor, order_id)
     check_version(order, version)
     rule = SERVICE_ORDER.check(action, order, actor)
@@ -93,20 +100,23 @@ async def assign(
 ) -> ServiceOrder:
     step = await _begin(session, actor, order_id, "assign", version)
     order = step.order
-    # Lock the engineer first: two clerks booking the same engineer at once take turns.
-    await lock_row(session, User, body.assignee_id)
     engineer = await session.get(User, body.assignee_id)
     if engineer is None or engineer.role != Role.engineer or not engineer.active:
         raise ValidationFailed([("assignee_id", "must be an active engineer")])
+    overlaps: list[str] = []
     if order.kind == OrderKind.onsite:
         if order.appointment_start is None or order.appointment_end is None:
             raise ValidationFailed(
                 [("appointment_start", "book the on-site appointment before assigning")]
             )
-        if not body.force:
-            await check_engineer_free(
-                session, engineer.id, order.appointment_start, order.appointment_end, order.id
-            )
+        overlaps = await book_engineer(
+            session,
+            engineer.id,
+            order.appointment_start,
+            order.appointment_end,
+            order.id,
+            body.force,
+        )
     previous = order.assignee_id
     order.assignee_id = engineer.id
     if order.owner_id is None:
@@ -122,9 +132,9 @@ async def assign(
             order.id,
         ),
     )
-    return step.finish(
-        assignee_id=[previous, engineer.id], **({"forced": True} if body.force else {})
-    )
+    # `forced` only when force really overrode a clash, naming the orders it overlaps.
+    forced = {"forced": True, "overlaps": overlaps} if overlaps else {}
+    return step.finish(assignee_id=[previous, engineer.id], **forced)
 
 
 async def start(
@@ -145,9 +155,9 @@ async def hold(
     version: int | None,
 ) -> ServiceOrder:
     step = await _begin(session, actor, order_id, "hold", version)
+    session.add(SlaPause(order_id=step.order.id, kind=PauseKind.hold, started_at=utcnow()))
     step.order.held_from = step.from_status
     step.order.hold_reason = body.reason
-    session.add(SlaPause(order_id=step.order.id, kind=PauseKind.hold, started_at=utcnow()))
     return step.finish(reason=body.reason)
 
 
@@ -183,12 +193,13 @@ async def report(
             raise ValidationFailed(missing)
         assert body.signoff is not None and body.service_record is not None
         png = decode_png_data_url(body.signoff.signature)
+        await session.merge(OrderSignature(order_id=order.id, png=png))
+        await session.flush()
         order.signoff = {
             "signer_name": body.signoff.signer_name,
             "signed_at": now.isoformat(),
             "record_sha256": record_hash(body.service_record),
         }
-        await session.merge(OrderSignature(order_id=order.id, png=png))
         # The customer's signature on the service record is the confirmation.
         order.confirmation = {"at": now.isoformat(), "by": None, "channel": "signature"}
     elif body.signoff is not None:
@@ -197,6 +208,7 @@ async def report(
         session.add(
             SlaPause(order_id=order.id, kind=PauseKind.awaiting_confirmation, started_at=now)
         )
+        await session.flush()  # refresh_sla below must see the new pause
     order.resolution = body.resolution
     if body.service_record is not None:
         order.service_record = body.service_record
@@ -223,12 +235,12 @@ async def confirm(
         raise ValidationFailed([("channel", "say how the customer confirmed")])
     else:
         channel = body.channel
+    await _end_pauses(session, step.order, PauseKind.awaiting_confirmation)
     step.order.confirmation = {
         "at": utcnow().isoformat(),
         "by": str(actor.id),
         "channel": channel.value,
     }
-    await _end_pauses(session, step.order, PauseKind.awaiting_confirmation)
     return step.finish(channel=channel)
 
 
@@ -251,7 +263,6 @@ async def close(
 ) -> ServiceOrder:
     step = await _begin(session, actor, order_id, "close", version)
     order = step.order
-    order.closed_at = utcnow()
     # 办结告知: the customer is told the order is complete.
     await notify_customer_users(
         session,
@@ -264,6 +275,7 @@ async def close(
             order.id,
         ),
     )
+    order.closed_at = utcnow()
     return step.finish(closed_at=order.closed_at)
 
 
@@ -275,6 +287,6 @@ async def cancel(
     version: int | None,
 ) -> ServiceOrder:
     step = await _begin(session, actor, order_id, "cancel", version)
-    step.order.cancel_reason = body.reason
     await _end_pauses(session, step.order, *PauseKind)
+    step.order.cancel_reason = body.reason
     return step.finish(reason=body.reason)

@@ -25,6 +25,7 @@ from app.db.models import (
     SlaPause,
     User,
 )
+from app.db.repositories.locks import lock_row
 from app.db.repositories.scoping import select_visible
 from app.db.types import utcnow
 from app.domain.calendar import BusinessCalendar
@@ -34,7 +35,7 @@ from app.domain.events import apply_changes, record_event
 from app.domain.numbering import next_number
 from app.domain.pagination import PageParams, PageResult, paginate
 from app.domain.service_orders import sla
-from app.domain.service_orders.booking import check_engineer_free
+from app.domain.service_orders.booking import book_engineer
 from app.domain.service_orders.schemas import (
     ConfirmationRead,
     ServiceOrderCreate,
@@ -69,6 +70,7 @@ class OrderFilters:
     overdue: bool | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    updated_before: datetime | None = None  # updated_after is a paging parameter of every list
     external_ref: str | None = None
     q: str | None = None
 
@@ -167,10 +169,15 @@ async def _check_device(
 
 
 async def refresh_sla(session: AsyncSession, order: ServiceOrder) -> None:
-    """Recompute the order's due instants and SLA state from its pauses, policy and calendar."""
-    pauses = (await sla.load_pauses(session, [order.id]))[order.id]
-    policy = await sla.load_policy(session, order.kind, order.priority)
-    sla.apply_clock(order, pauses, await sla.load_calendar(session), policy)
+    """Recompute the order's due instants and SLA state from its pauses, policy and calendar.
+
+    The reads do not autoflush: the order's pending edits and these clock fields then reach the
+    database in one UPDATE, so an action bumps the version once. Flush new pauses first."""
+    with session.no_autoflush:
+        pauses = (await sla.load_pauses(session, [order.id]))[order.id]
+        policy = await sla.load_policy(session, order.kind, order.priority)
+        calendar = await sla.load_calendar(session)
+    sla.apply_clock(order, pauses, calendar, policy)
     order.sla_state = sla.evaluate(order, utcnow())
 
 
@@ -242,6 +249,8 @@ async def list_orders(
         stmt = stmt.where(col(ServiceOrder.created_at) >= filters.created_after)
     if filters.created_before:
         stmt = stmt.where(col(ServiceOrder.created_at) < filters.created_before)
+    if filters.updated_before:
+        stmt = stmt.where(col(ServiceOrder.updated_at) < filters.updated_before)
     if filters.overdue is not None:
         overdue = col(ServiceOrder.status).in_(ACTIVE_STATES) & (
             col(ServiceOrder.due_at) < utcnow()
@@ -268,6 +277,9 @@ async def update_order(
     expected_version: int,
     force: bool = False,
 ) -> ServiceOrder:
+    # The order first, then (if its visit moves) the engineer: the same order of locks as the
+    # actions take, so an edit and an action on one order queue up instead of deadlocking.
+    await lock_row(session, ServiceOrder, order_id)
     order = await get_order(session, actor, order_id)
     if actor.role not in OFFICE_ROLES:
         raise Forbidden("Only the office edits service orders")
@@ -277,13 +289,20 @@ async def update_order(
     values = data.model_dump(exclude_unset=True)
     start = values.get("appointment_start", order.appointment_start)
     end = values.get("appointment_end", order.appointment_end)
-    if {"appointment_start", "appointment_end"} & values.keys():
+    moved = bool({"appointment_start", "appointment_end"} & values.keys())
+    if moved:
         if order.kind == OrderKind.remote:
             raise ValidationFailed([("appointment_start", "only on-site orders have one")])
         if (start is None) != (end is None) or (start and end and end <= start):
             raise ValidationFailed([("appointment_end", "must come with and after the start")])
-        if order.assignee_id and start and end and not force:
-            await check_engineer_free(session, order.assignee_id, start, end, order.id)
+        if start is None and order.assignee_id is not None:
+            # Assigning needed the appointment; an engineer booked for no time is nobody's plan.
+            raise ValidationFailed(
+                [("appointment_start", "an assigned on-site order keeps its appointment")]
+            )
+    overlaps: list[str] = []
+    if moved and order.assignee_id and start and end:
+        overlaps = await book_engineer(session, order.assignee_id, start, end, order.id, force)
     if values.get("device_id"):
         await _check_device(session, actor, values["device_id"], order.customer_id)
     await ensure_unique(
@@ -294,12 +313,13 @@ async def update_order(
         await refresh_sla(session, order)
     if changes:
         await session.flush()
+        forced = {"forced": True, "overlaps": overlaps} if overlaps else {}
         record_event(
             session,
             actor=actor,
             object_type=OBJECT_TYPE,
             obj=order,
             action="updated",
-            changes=changes,
+            changes={**changes, **forced},
         )
     return order
