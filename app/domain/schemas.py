@@ -4,6 +4,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import (
@@ -44,7 +45,19 @@ class WriteModel(BaseModel):
     @classmethod
     def _no_nul(cls, value: Any, info: ValidationInfo) -> Any:
         _reject_nul(value, info.field_name or "")
+        if info.field_name in _boolean_fields(cls) and not isinstance(value, bool | None):
+            # JSON has true and false; "yes", "on" or 1 is a client bug, not a decision.
+            raise ValueError("expected true or false")
         return value
+
+
+@cache
+def _boolean_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if info.annotation is bool or info.annotation == bool | None
+    )
 
 
 class PatchModel(WriteModel):

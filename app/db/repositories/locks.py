@@ -12,14 +12,16 @@ async def lock_row(session: AsyncSession, model: Any, row_id: uuid.UUID) -> None
     (e.g. "is this engineer free?" then "book them") cannot interleave.
 
     PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks and ignores FOR UPDATE; a no-op
-    UPDATE takes its database write lock instead, which serialises writers just the same. Do
-    this *before* the reads it protects, so they see what the previous holder committed.
+    UPDATE (which leaves every column, updated_at included, as it was) takes its database write
+    lock instead, which serialises writers just the same. Do this *before* the reads it
+    protects, so they see what the previous holder committed.
     """
     table = model.__table__
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())
     else:
-        await session.execute(update(table).where(table.c.id == row_id).values(id=table.c.id))
+        keep = {name: table.c[name] for name in ("id", "updated_at") if name in table.c}
+        await session.execute(update(table).where(table.c.id == row_id).values(keep))
 
 
 def skip_locked(session: AsyncSession, stmt: Select[Any]) -> Select[Any]:

@@ -118,6 +118,8 @@ async def assign(
             body.force,
         )
     previous = order.assignee_id
+    if previous == engineer.id and step.to_status == step.from_status:
+        return order  # the same engineer again: nothing changes, nobody is notified twice
     order.assignee_id = engineer.id
     if order.owner_id is None:
         order.owner_id = actor.id
@@ -143,7 +145,7 @@ async def start(
     step = await _begin(session, actor, order_id, "start", version)
     step.order.responded_at = utcnow()
     step.order.status = step.to_status
-    await refresh_sla(session, step.order)
+    await refresh_sla(session, step.order, actor)
     return step.finish(responded_at=step.order.responded_at)
 
 
@@ -155,9 +157,13 @@ async def hold(
     version: int | None,
 ) -> ServiceOrder:
     step = await _begin(session, actor, order_id, "hold", version)
-    session.add(SlaPause(order_id=step.order.id, kind=PauseKind.hold, started_at=utcnow()))
+    now = utcnow()
+    session.add(SlaPause(order_id=step.order.id, kind=PauseKind.hold, started_at=now))
     step.order.held_from = step.from_status
     step.order.hold_reason = body.reason
+    step.order.status = step.to_status
+    # Judge the clocks as they stop: an order late before the hold stays (and is shown) late.
+    await refresh_sla(session, step.order, actor, held_since=now)
     return step.finish(reason=body.reason)
 
 
@@ -169,7 +175,7 @@ async def resume(
     step.order.held_from = None
     step.order.hold_reason = None
     step.order.status = step.to_status
-    await refresh_sla(session, step.order)
+    await refresh_sla(session, step.order, actor)
     return step.finish(due_at=step.order.due_at)
 
 
@@ -214,7 +220,7 @@ async def report(
         order.service_record = body.service_record
     order.reported_at = now
     order.status = step.to_status
-    await refresh_sla(session, order)
+    await refresh_sla(session, order, actor)
     return step.finish(
         resolution=body.resolution,
         **({"signer_name": body.signoff.signer_name} if body.signoff else {}),
@@ -254,7 +260,7 @@ async def reopen(
     step = await _begin(session, actor, order_id, "reopen", version)
     await _end_pauses(session, step.order, PauseKind.awaiting_confirmation)
     step.order.status = step.to_status
-    await refresh_sla(session, step.order)
+    await refresh_sla(session, step.order, actor)
     return step.finish(reason=body.reason)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -19,6 +19,7 @@ from app.db.models import (
     OrderChannel,
     OrderKind,
     OrderSignature,
+    PauseKind,
     Priority,
     Role,
     ServiceOrder,
@@ -32,6 +33,7 @@ from app.domain.calendar import BusinessCalendar
 from app.domain.common import check_version, ensure_unique, get_for_field, get_or_404, text_search
 from app.domain.errors import Conflict, Forbidden, ValidationFailed
 from app.domain.events import apply_changes, record_event
+from app.domain.notifications.service import supervisor_ids
 from app.domain.numbering import next_number
 from app.domain.pagination import PageParams, PageResult, paginate
 from app.domain.service_orders import sla
@@ -114,10 +116,10 @@ def to_read(order: ServiceOrder, user: User, view: OrderView) -> ServiceOrderRea
             response_due_at=order.response_due_at,
             resolve_due_at=order.due_at,
             paused_minutes=sla.paused_minutes(pauses, view.calendar, now),
-            paused=sla.open_pause(pauses) is not None and order.status == "on_hold",
+            paused=sla.open_pause(pauses) is not None,
             state=order.sla_state,
         ),
-        overdue=is_overdue(order, now),
+        overdue=is_overdue(order, pauses, now),
         signoff=signoff,
         confirmation=confirmation,
         allowed_actions=SERVICE_ORDER.allowed_actions(order, user),
@@ -131,8 +133,34 @@ _PLAIN_FIELDS = [
 ]
 
 
-def is_overdue(order: ServiceOrder, now: datetime) -> bool:
-    return order.status in ACTIVE_STATES and order.due_at is not None and order.due_at < now
+def is_overdue(order: ServiceOrder, pauses: Sequence[SlaPause], now: datetime) -> bool:
+    """Past its resolution due time while the resolve clock runs; an order on hold is overdue
+    only if it was already late when the hold began (its clock is stopped)."""
+    if order.due_at is None or order.status not in ACTIVE_STATES:
+        return False
+    if order.status == "on_hold":
+        held = sla.open_pause(pauses)
+        return held is not None and order.due_at < held.started_at
+    return order.due_at < now
+
+
+def _overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """The SQL twin of is_overdue, for ?overdue=."""
+    held_late = (
+        select(col(SlaPause.id))
+        .where(
+            col(SlaPause.order_id) == col(ServiceOrder.id),
+            col(SlaPause.kind) == PauseKind.hold,
+            col(SlaPause.ended_at).is_(None),
+            col(SlaPause.started_at) > col(ServiceOrder.due_at),
+        )
+        .exists()
+    )
+    running = col(ServiceOrder.status).in_(ACTIVE_STATES - {"on_hold"})
+    return or_(
+        and_(running, col(ServiceOrder.due_at) < now),
+        and_(col(ServiceOrder.status) == "on_hold", held_late),
+    )
 
 
 async def view_for(
@@ -168,17 +196,29 @@ async def _check_device(
         raise ValidationFailed([("device_id", "belongs to another customer")])
 
 
-async def refresh_sla(session: AsyncSession, order: ServiceOrder) -> None:
+async def refresh_sla(
+    session: AsyncSession,
+    order: ServiceOrder,
+    actor: User | None,
+    held_since: datetime | None = None,
+) -> None:
     """Recompute the order's due instants and SLA state from its pauses, policy and calendar.
 
-    The reads do not autoflush: the order's pending edits and these clock fields then reach the
-    database in one UPDATE, so an action bumps the version once. Flush new pauses first."""
+    A state that rises (an action or edit that finds the order already late) is announced at
+    once, as the watcher would. The reads do not autoflush: the order's pending edits and these
+    clock fields then reach the database in one UPDATE, so an action bumps the version once.
+    Flush new pauses first."""
     with session.no_autoflush:
         pauses = (await sla.load_pauses(session, [order.id]))[order.id]
         policy = await sla.load_policy(session, order.kind, order.priority)
         calendar = await sla.load_calendar(session)
     sla.apply_clock(order, pauses, calendar, policy)
-    order.sla_state = sla.evaluate(order, utcnow())
+    previous = order.sla_state
+    order.sla_state = sla.evaluate(order, utcnow(), held_since)
+    if sla.is_escalation(previous, order.sla_state):
+        with session.no_autoflush:
+            supervisors = await supervisor_ids(session)
+        sla.announce(session, order, previous, order.sla_state, supervisors, calendar, actor)
 
 
 async def create_order(
@@ -187,6 +227,9 @@ async def create_order(
     if actor.role == Role.customer:
         if data.channel != OrderChannel.portal:
             raise ValidationFailed([("channel", "customers open orders through the portal")])
+        if data.external_ref is not None:
+            # The key an ERP matches orders on is the integrations' to set, not the portal's.
+            raise ValidationFailed([("external_ref", "set by the office or an integration")])
     elif actor.role not in OFFICE_ROLES:
         raise Forbidden("Only the office and customers open service orders")
     await get_for_field(session, actor, Customer, data.customer_id, "customer_id", "Customer")
@@ -202,7 +245,7 @@ async def create_order(
         owner_id=actor.id if actor.role in OFFICE_ROLES else None,
     )
     session.add(order)
-    await refresh_sla(session, order)
+    await refresh_sla(session, order, actor)
     await session.flush()
     record_event(
         session,
@@ -252,9 +295,7 @@ async def list_orders(
     if filters.updated_before:
         stmt = stmt.where(col(ServiceOrder.updated_at) < filters.updated_before)
     if filters.overdue is not None:
-        overdue = col(ServiceOrder.status).in_(ACTIVE_STATES) & (
-            col(ServiceOrder.due_at) < utcnow()
-        )
+        overdue = _overdue_clause(utcnow())
         stmt = stmt.where(overdue if filters.overdue else ~overdue)
     if filters.q:
         stmt = stmt.where(
@@ -310,7 +351,7 @@ async def update_order(
     )
     changes = apply_changes(order, values)
     if "priority" in changes:
-        await refresh_sla(session, order)
+        await refresh_sla(session, order, actor)
     if changes:
         await session.flush()
         forced = {"forced": True, "overlaps": overlaps} if overlaps else {}
