@@ -118,5 +118,13 @@ async def test_onsite_service_signed_by_the_customer(client, factory, users):
     assert body["signoff"]["signature"] == png_data_url()
     listed = await client.get(API, headers=clerk)
     assert listed.json()["items"][0]["signoff"]["signature"] is None
-    closed = await act(client, clerk, oid, "close")
+    customer = factory.headers(users["customer"])
+    seen = await client.get(f"{API}/{oid}", headers=customer)
+    assert seen.json()["signoff"]["signer_name"] == "Zhao Min"
+    assert seen.json()["allowed_actions"] == []
+    closed = await act(client, factory.headers(users["supervisor"]), oid, "close")
     assert closed.json()["status"] == "closed"
+    notes = await client.get("/api/v1/notifications", headers=customer)
+    assert [n["kind"] for n in notes.json()["items"]] == ["completion_notice"]
+    public = (await client.get(f"{API}/{oid}/timeline", headers=customer)).json()
+    assert [e["action"] for e in public] == ["created", "assign", "start", "report", "close"]
