@@ -34,6 +34,17 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _route_template(scope: Scope) -> str:
+    """The matched path with its parameters named ("/api/v1/customers/{customer_id}"), so
+    metrics stay low-cardinality; "unmatched" for requests no route took."""
+    if scope.get("route") is None:
+        return "unmatched"
+    path = str(scope["path"])
+    for name, value in (scope.get("path_params") or {}).items():
+        path = path.replace(f"/{value}", f"/{{{name}}}", 1)
+    return path
+
+
 class ObservabilityMiddleware:
     """Give every request an id (X-Request-ID, echoed back), log one JSON line, count it."""
 
@@ -61,7 +72,7 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            route = _route_template(scope)
             REQUESTS.labels(scope["method"], route, str(status)).inc()
             LATENCY.labels(scope["method"], route).observe(elapsed)
             state = scope.get("state", {})
