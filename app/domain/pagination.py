@@ -17,7 +17,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import ValidationFailed
-from app.domain.schemas import to_utc
+from app.domain.schemas import is_storable_text, to_utc
 
 MAX_LIMIT = 200
 T = TypeVar("T")
@@ -61,7 +61,9 @@ def _decode(cursor: str, sort: str, column: Any) -> tuple[Any, uuid.UUID]:
             if value.tzinfo is None:
                 raise _bad_cursor()
             value = to_utc(value)
-        elif not isinstance(value, python_type) or (isinstance(value, str) and "\x00" in value):
+        elif not isinstance(value, python_type) or (
+            isinstance(value, str) and not is_storable_text(value)
+        ):
             raise _bad_cursor()
         return value, uuid.UUID(data["i"])
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as exc:
@@ -81,7 +83,7 @@ async def paginate(
     id breaks ties, so the order is total and a cursor is exact.
     """
     descending = params.sort.startswith("-")
-    sort_name = params.sort.lstrip("-")
+    sort_name = params.sort.removeprefix("-")
     column = sort_fields.get(sort_name)
     if column is None:
         options = ", ".join(sorted(sort_fields)) + " (prefix - for descending)"

@@ -22,11 +22,25 @@ from pydantic import (
 T = TypeVar("T")
 
 
+def is_storable_text(value: str) -> bool:
+    """Whether both databases can store and compare `value`: PostgreSQL refuses U+0000, and a
+    lone UTF-16 surrogate (JSON "\\ud800") cannot be encoded as UTF-8 for either driver."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _reject_nul(value: Any, path: str = "") -> None:
-    # PostgreSQL cannot store U+0000 in text; refuse it up front for every backend alike.
+    # Refuse text the database cannot take up front, for every backend alike.
     if isinstance(value, str):
         if "\x00" in value:
             raise ValueError(f"{path or 'value'}: NUL characters are not allowed")
+        if not is_storable_text(value):
+            raise ValueError(f"{path or 'value'}: unpaired surrogate characters are not allowed")
     elif isinstance(value, Mapping):
         for key, item in value.items():
             _reject_nul(key, path)
@@ -48,6 +62,7 @@ class WriteModel(BaseModel):
         if info.field_name in _boolean_fields(cls) and not isinstance(value, bool | None):
             # JSON has true and false; "yes", "on" or 1 is a client bug, not a decision.
             raise ValueError("expected true or false")
+        _check_raw_length(value, _max_lengths(cls).get(info.field_name or ""))
         return value
 
 
@@ -58,6 +73,43 @@ def _boolean_fields(model: type[BaseModel]) -> frozenset[str]:
         for name, info in model.model_fields.items()
         if info.annotation is bool or info.annotation == bool | None
     )
+
+
+def _string_max_length(schema: Mapping[str, Any]) -> int | None:
+    for branch in (schema, *schema.get("anyOf", ())):
+        if branch.get("type") == "string" and "maxLength" in branch:
+            return int(branch["maxLength"])
+    return None
+
+
+def _items_max_length(schema: Mapping[str, Any]) -> int | None:
+    for branch in (schema, *schema.get("anyOf", ())):
+        items = branch.get("items")
+        if branch.get("type") == "array" and isinstance(items, Mapping):
+            return _string_max_length(items)
+    return None
+
+
+@cache
+def _max_lengths(model: type[BaseModel]) -> dict[str, tuple[int | None, int | None]]:
+    """Each field's published maxLength: of the field itself, and of its items if a list."""
+    properties = model.model_json_schema(mode="validation").get("properties", {})
+    return {
+        name: (_string_max_length(schema), _items_max_length(schema))
+        for name, schema in properties.items()
+    }
+
+
+def _check_raw_length(value: Any, limits: tuple[int | None, int | None] | None) -> None:
+    # Strings are trimmed before their constraints run, but the published schema limits what
+    # is sent: a value over maxLength is refused even if only its padding is over.
+    own, per_item = limits or (None, None)
+    if own is not None and isinstance(value, str) and len(value) > own:
+        raise ValueError(f"String should have at most {own} characters")
+    if per_item is not None and isinstance(value, list):
+        for item in value:
+            if isinstance(item, str) and len(item) > per_item:
+                raise ValueError(f"String should have at most {per_item} characters")
 
 
 class PatchModel(WriteModel):
@@ -104,8 +156,24 @@ def _iso_date_only(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+
+_RFC3339_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _rfc3339_text(value: Any) -> Any:
+    # Pydantic would also take 1700000000 or "1700000000" as Unix times; the API publishes
+    # RFC 3339 (format: date-time), so a bare number is a client mistake, not a timestamp.
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _RFC3339_PREFIX.match(value):
+        return value
+    raise ValueError("expected an RFC 3339 timestamp such as 2025-03-01T09:00:00+08:00")
+
+
+# A timestamp as written on the wire (RFC 3339, never a Unix number); the offset is checked apart.
+TimestampText = Annotated[datetime, BeforeValidator(_rfc3339_text)]
 # A timestamp with an offset (RFC 3339), stored in UTC.
-Timestamp = Annotated[AwareDatetime, AfterValidator(to_utc)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(to_utc)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=50)]

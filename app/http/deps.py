@@ -2,7 +2,6 @@
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Response
@@ -11,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.session import unit_of_work
 from app.domain.errors import DomainError, PreconditionRequired, ValidationFailed
 from app.domain.pagination import MAX_LIMIT, PageParams
-from app.domain.schemas import to_utc
+from app.domain.schemas import TimestampText, to_utc
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -64,7 +63,8 @@ async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     updated_after: Annotated[
-        datetime | None, Query(description="only objects changed after this instant (delta sync)")
+        TimestampText | None,
+        Query(description="only objects changed after this instant (delta sync)"),
     ] = None,
     sort: Annotated[
         str,

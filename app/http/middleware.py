@@ -25,6 +25,7 @@ LATENCY = Histogram(
 )
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 BODY_KEY = "aftercare.body"
+CLIENT_CLOSED_REQUEST = 499
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -59,7 +60,7 @@ class ObservabilityMiddleware:
         request_id = incoming if incoming and _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
-        status = 500
+        status: int | None = None
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -70,7 +71,13 @@ class ObservabilityMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            status = status or 500
+            raise
         finally:
+            # No response and no error (or a cancellation): the client went away first (nginx's
+            # 499), which is not a server error and must not count as one in logs or metrics.
+            status = status or CLIENT_CLOSED_REQUEST
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
             REQUESTS.labels(scope["method"], route, str(status)).inc()
