@@ -32,7 +32,7 @@ from app.db.types import utcnow
 from app.domain.calendar import BusinessCalendar
 from app.domain.common import check_version, ensure_unique, get_for_field, get_or_404, text_search
 from app.domain.errors import Conflict, Forbidden, ValidationFailed
-from app.domain.events import apply_changes, record_event
+from app.domain.events import add_created, apply_changes, record_event
 from app.domain.notifications.service import supervisor_ids
 from app.domain.numbering import next_number
 from app.domain.pagination import PageParams, PageResult, paginate
@@ -244,18 +244,8 @@ async def create_order(
         # A portal order gets its owner when the office first assigns it.
         owner_id=actor.id if actor.role in OFFICE_ROLES else None,
     )
-    session.add(order)
     await refresh_sla(session, order, actor)
-    await session.flush()
-    record_event(
-        session,
-        actor=actor,
-        object_type=OBJECT_TYPE,
-        obj=order,
-        action="created",
-        to_status=order.status,
-        changes=data.model_dump(exclude_none=True),
-    )
+    await add_created(session, actor, OBJECT_TYPE, order, data.model_dump(exclude_none=True))
     return order
 
 

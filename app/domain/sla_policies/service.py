@@ -21,7 +21,7 @@ from app.db.types import utcnow
 from app.domain.calendar import BusinessCalendar
 from app.domain.common import check_version, get_or_404
 from app.domain.errors import Conflict, PreconditionFailed, ValidationFailed
-from app.domain.events import apply_changes, json_safe, record_event
+from app.domain.events import add_created, json_safe, record_event, save_changes
 from app.domain.notifications.service import supervisor_ids
 from app.domain.service_orders import sla
 from app.domain.sla_policies.schemas import (
@@ -58,17 +58,7 @@ async def create_policy(session: AsyncSession, actor: User, data: SlaPolicyCreat
             f"A policy for {data.kind}/{data.priority} exists; PATCH it instead", field="priority"
         )
     policy = SlaPolicy(**data.model_dump())
-    session.add(policy)
-    await session.flush()
-    record_event(
-        session,
-        actor=actor,
-        object_type=OBJECT_TYPE,
-        obj=policy,
-        action="created",
-        changes=data.model_dump(),
-        public=False,
-    )
+    await add_created(session, actor, OBJECT_TYPE, policy, data.model_dump(), public=False)
     await recompute_open_orders(session, actor, kind=data.kind, priority=data.priority)
     return policy
 
@@ -82,19 +72,10 @@ async def update_policy(
 ) -> tuple[SlaPolicy, int]:
     policy = await get_or_404(session, actor, SlaPolicy, policy_id, "SLA policy")
     check_version(policy, expected_version)
-    changes = apply_changes(policy, data.model_dump(exclude_unset=True))
+    values = data.model_dump(exclude_unset=True)
+    changes = await save_changes(session, actor, OBJECT_TYPE, policy, values, public=False)
     recomputed = 0
     if changes:
-        await session.flush()
-        record_event(
-            session,
-            actor=actor,
-            object_type=OBJECT_TYPE,
-            obj=policy,
-            action="updated",
-            changes=changes,
-            public=False,
-        )
         recomputed = await recompute_open_orders(
             session, actor, kind=policy.kind, priority=policy.priority
         )
@@ -179,8 +160,8 @@ async def recompute_open_orders(
 
 
 async def read_calendar(session: AsyncSession) -> CalendarRead:
-    row = await session.get(CalendarSetting, 1)
-    calendar = BusinessCalendar.from_json(row.data) if row else BusinessCalendar.default()
+    calendar = await sla.load_calendar(session)
+    row = await session.get(CalendarSetting, 1)  # already in the session: no second query
     return CalendarRead(
         **calendar.to_json(),
         version=row.version if row else 0,
@@ -193,8 +174,7 @@ async def replace_calendar(
 ) -> CalendarRead:
     """Replace the business calendar (If-Match "0" the first time) and recompute open orders."""
     try:
-        calendar = BusinessCalendar.from_json(json_safe(data.model_dump()))
-        calendar.validate()
+        calendar = BusinessCalendar.from_json(json_safe(data.model_dump()))  # validates
     except ValueError as exc:
         raise ValidationFailed([(_calendar_field(str(exc)), str(exc))]) from None
     row = await session.get(CalendarSetting, 1)
