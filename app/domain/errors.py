@@ -54,15 +54,6 @@ class InvalidTransition(DomainError):
         )
 
 
-class VersionConflict(DomainError):
-    status, code, title = 409, "version_conflict", "Changed by someone else"
-
-    def __init__(
-        self, detail: str = "The object was changed by another request; reload it"
-    ) -> None:
-        super().__init__(detail)
-
-
 class PreconditionFailed(DomainError):
     status, code, title = 412, "precondition_failed", "Version mismatch"
 

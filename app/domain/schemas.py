@@ -1,7 +1,6 @@
 """Base classes and field types every resource's schemas use."""
 
 import re
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cache
@@ -175,7 +174,6 @@ TimestampText = Annotated[datetime, BeforeValidator(_rfc3339_text)]
 # A timestamp with an offset (RFC 3339), stored in UTC.
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(to_utc)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(max_length=200)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 Phone = Annotated[str, StringConstraints(max_length=50)]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
@@ -184,7 +182,3 @@ Email = Annotated[
     str,
     StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", to_lower=True),
 ]
-
-
-class Ref(ReadModel):
-    id: uuid.UUID
