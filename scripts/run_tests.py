@@ -1,7 +1,8 @@
 """Run the test suite on SQLite, then on PostgreSQL when one answers.
 
 PostgreSQL is found at TEST_DATABASE_URL or, by default, 127.0.0.1:5432 as the current OS user;
-the suite uses (and recreates) the database `aftercare_test` there. Under CI=true a missing
+its database name is a prefix: the run creates `aftercare_test_<random>` there and drops only
+that database when it ends (tests/conftest.py), so parallel runs never meet. Under CI=true a missing
 PostgreSQL is a failure; elsewhere it is skipped with a loud notice.
 """
 

@@ -8,6 +8,7 @@ falsify, so each test starts from empty tables instead.
 
 import asyncio
 import os
+import secrets
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -31,19 +32,33 @@ from app.main import create_app
 from tests.support import Factory
 
 _TMP = Path(tempfile.mkdtemp(prefix="aftercare-test-"))
-DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{_TMP / 'test.db'}"
+
+
+def _own_database_url() -> str:
+    """SQLite in a temp dir, or a new uniquely named PostgreSQL database that only this run uses.
+
+    TEST_DATABASE_URL names the server and a prefix: the run creates `<prefix>_<random>` and drops
+    exactly that one at the end, never a database it did not create.
+    """
+    given = os.environ.get("TEST_DATABASE_URL")
+    if not given:
+        return f"sqlite+aiosqlite:///{_TMP / 'test.db'}"
+    url = make_url(given)
+    name = f"{url.database or 'aftercare_test'}_{secrets.token_hex(4)}"
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+DATABASE_URL = _own_database_url()
 IS_POSTGRES = DATABASE_URL.startswith("postgresql")
 
 
-async def _recreate_postgres_database(url: str) -> None:
-    target = make_url(url)
+async def _admin_execute(url: str, statement: str) -> None:
     admin = create_engine(
-        target.set(database="postgres").render_as_string(hide_password=False),
+        make_url(url).set(database="postgres").render_as_string(hide_password=False),
         isolation_level="AUTOCOMMIT",
     )
     async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+        await conn.execute(text(statement))
     await admin.dispose()
 
 
@@ -56,12 +71,15 @@ def make_settings(**overrides: Any) -> Settings:
 
 @pytest.fixture(scope="session")
 async def engine() -> AsyncIterator[AsyncEngine]:
+    name = make_url(DATABASE_URL).database
     if IS_POSTGRES:
-        await _recreate_postgres_database(DATABASE_URL)
+        await _admin_execute(DATABASE_URL, f'CREATE DATABASE "{name}"')
     await asyncio.to_thread(upgrade_to_head, DATABASE_URL)
     eng = create_engine(DATABASE_URL)
     yield eng
     await eng.dispose()
+    if IS_POSTGRES:
+        await _admin_execute(DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
