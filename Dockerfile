@@ -7,9 +7,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /srv/aftercare
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY app ./app
-RUN pip install . && useradd --system --uid 10001 --home /srv/aftercare aftercare
+# The locked versions (the same lock `make` and CI install from), then the project itself.
+RUN pip install -r requirements.lock && pip install --no-deps . && useradd --system --uid 10001 --home /srv/aftercare aftercare
 COPY alembic.ini ./
 COPY migrations ./migrations
 RUN mkdir -p var && chown aftercare var

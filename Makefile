@@ -6,15 +6,17 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test lint openapi migrate clean
+.PHONY: run test lint openapi migrate lock audit clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# Installs exactly the locked versions (requirements-dev.lock), then the project itself.
+$(VENV)/.installed: pyproject.toml requirements-dev.lock | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -r requirements-dev.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
 ## Create the virtualenv, migrate ./var/aftercare.db, seed demo data when empty, serve on :8000
@@ -38,6 +40,16 @@ openapi: $(VENV)/.installed
 
 migrate: $(VENV)/.installed
 	AFTERCARE_ENV=$${AFTERCARE_ENV:-dev} $(BIN)/aftercare migrate
+
+## Re-pin every dependency after editing pyproject.toml (pip-tools): runtime and dev lock files
+LOCK_FLAGS := -q --strip-extras --no-emit-index-url --no-emit-find-links --allow-unsafe
+lock: $(VENV)/.installed
+	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra dev -o requirements-dev.lock pyproject.toml
+
+## Known vulnerabilities in the locked set (pip-audit)
+audit: $(VENV)/.installed
+	$(BIN)/pip-audit --no-deps --disable-pip --progress-spinner off -r requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) var

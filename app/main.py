@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
 from app.db.session import create_engine, create_sessionmaker
@@ -60,13 +61,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if owns_engine:
             await app.state.engine.dispose()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc assets are served by the app itself (fastapi-offline ships them), so
+    # /docs renders on an offline or firewalled department network.
+    app = FastAPIOffline(
         title="Aftercare API",
         version="1.0.0",
         description="After-sales technical service: service orders, repairs, external repairs, "
         "difficult cases, complaints, callbacks. Errors are application/problem+json.",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        static_url="/docs-assets",
+        swagger_ui_parameters={"persistAuthorization": True},
     )
     app.state.settings = settings
     install_problem_handlers(app)
