@@ -15,6 +15,7 @@ from app.db.session import create_engine, create_sessionmaker
 from app.domain.service_orders.sla_worker import run_worker
 from app.http.idempotency import IdempotencyMiddleware
 from app.http.middleware import BodyGuardMiddleware, ObservabilityMiddleware
+from app.http.openapi import install_truthful_openapi
 from app.http.problems import install_problem_handlers
 from app.routers import (
     auth,
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(health.router)
+    install_truthful_openapi(app)
 
     # Added last = outermost: observability sees everything, then the body guard, then CORS.
     app.add_middleware(IdempotencyMiddleware, settings=settings)

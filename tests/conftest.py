@@ -29,7 +29,7 @@ from app.db.models import Role, User, metadata
 from app.db.session import create_engine, create_sessionmaker
 from app.domain.service_orders.sla import seed_default_policies
 from app.main import create_app
-from tests.support import Factory
+from tests.support import Factory, assert_documented
 
 _TMP = Path(tempfile.mkdtemp(prefix="aftercare-test-"))
 
@@ -113,9 +113,19 @@ def app(engine: AsyncEngine) -> Any:
     return build_app(engine)
 
 
+async def _check_against_contract(response: httpx.Response) -> None:
+    await response.aread()
+    assert_documented(response)
+
+
 def client_for(app: Any) -> httpx.AsyncClient:
+    """A client whose every answer, in every test, must be one the OpenAPI document names."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://test")
+    return httpx.AsyncClient(
+        transport=transport,
+        base_url="http://test",
+        event_hooks={"response": [_check_against_contract]},
+    )
 
 
 @pytest.fixture

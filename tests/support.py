@@ -1,9 +1,14 @@
 """Shared test helpers: row factories, auth headers, problem+json assertions."""
 
+import functools
+import json
+import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.passwords import hash_password
@@ -70,6 +75,7 @@ class Factory:
 def assert_problem(
     response: httpx.Response, status: int, code: str | None = None
 ) -> dict[str, Any]:
+    """The response is the problem expected, and the contract documents it for its operation."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json"), response.headers
     body: dict[str, Any] = response.json()
@@ -77,4 +83,46 @@ def assert_problem(
     assert {"type", "title", "detail", "code"} <= body.keys()
     if code is not None:
         assert body["code"] == code, body
+    assert_documented(response)
     return body
+
+
+@functools.cache
+def _contract() -> tuple[dict[str, Any], list[tuple[re.Pattern[str], str]]]:
+    spec = json.loads((Path(__file__).resolve().parents[1] / "openapi/openapi.json").read_text())
+    templates = [
+        (re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)) + "$"), path)
+        for path in spec["paths"]
+    ]
+    # Literal paths before templated ones, so /users/me is not taken for /users/{user_id}.
+    templates.sort(key=lambda item: item[1].count("{"))
+    return spec, templates
+
+
+def assert_documented(response: httpx.Response) -> None:
+    """An answer of a documented operation carries a status, content type and body its contract
+    names (the suite's client checks every answer of every test with this)."""
+    spec, templates = _contract()
+    method, path = response.request.method.lower(), response.request.url.path
+    template = next((t for pattern, t in templates if pattern.match(path)), None)
+    operation = spec["paths"].get(template, {}).get(method) if template else None
+    if operation is None:
+        return  # an undocumented path or method (404/405 from routing)
+    status = str(response.status_code)
+    assert status in operation["responses"], (
+        f"{method.upper()} {template} answered {status}, which the contract does not document"
+    )
+    content = operation["responses"][status].get("content")
+    if not content or not response.content:
+        return
+    media = response.headers["content-type"].split(";")[0]
+    assert media in content, f"{method.upper()} {template} {status}: {media} is not documented"
+    if media.endswith("json") and "schema" in content[media]:
+        _validator(template, method, status, media).validate(response.json())
+
+
+@functools.cache
+def _validator(template: str, method: str, status: str, media: str) -> Any:
+    spec, _ = _contract()
+    schema = spec["paths"][template][method]["responses"][status]["content"][media]["schema"]
+    return jsonschema.Draft202012Validator({**schema, "components": spec["components"]})

@@ -44,3 +44,63 @@ async def test_migrations_match_models(engine):
     async with engine.connect() as conn:
         changes = await conn.run_sync(diff)
     assert changes == [], f"models and migrations disagree; autogenerate would emit: {changes}"
+
+
+def _operations(spec):
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def test_errors_are_documented_as_one_problem_schema():
+    spec = json.loads((ROOT / "openapi" / "openapi.json").read_text())
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    assert {"type", "title", "status", "detail", "code"} <= set(
+        spec["components"]["schemas"]["Problem"]["required"]
+    )
+    for path, method, operation in _operations(spec):
+        for status, response in operation["responses"].items():
+            if status.startswith(("4", "5")) and path != "/readyz":
+                assert response["content"] == {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                }, (method, path, status)
+            if status in ("429", "503") and path != "/readyz":
+                assert "Retry-After" in response.get("headers", {}), (method, path, status)
+
+
+def test_every_operation_names_the_statuses_its_dependencies_can_cause():
+    spec = json.loads((ROOT / "openapi" / "openapi.json").read_text())
+    for path, method, operation in _operations(spec):
+        statuses = set(operation["responses"])
+        headers = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "header"}
+        if not path.startswith(("/healthz", "/metrics")):
+            assert "503" in statuses, (method, path)
+        if operation.get("security") and {} not in operation["security"]:
+            assert "401" in statuses, (method, path)
+        if "{" in path:
+            assert {"404", "422"} <= statuses, (method, path)
+        if method == "post":
+            assert {"400", "409", "422"} <= statuses, (method, path)
+            assert headers["Idempotency-Key"]["required"] is False
+        if method == "patch":
+            assert {"412", "428"} <= statuses, (method, path)
+            assert headers["If-Match"]["required"] is True
+        if "If-Match" in headers:
+            assert "412" in statuses, (method, path)
+
+
+def test_versioned_answers_declare_their_etag():
+    spec = json.loads((ROOT / "openapi" / "openapi.json").read_text())
+    ok = spec["paths"]["/api/v1/service-orders/{order_id}/start"]["post"]["responses"]["200"]
+    assert {"ETag", "Idempotent-Replayed"} <= set(ok["headers"])
+    assert (
+        "ETag"
+        in spec["paths"]["/api/v1/customers/{customer_id}"]["get"]["responses"]["200"]["headers"]
+    )
+
+
+def test_token_endpoint_client_authentication_is_optional_and_metrics_are_text():
+    spec = json.loads((ROOT / "openapi" / "openapi.json").read_text())
+    assert {} in spec["paths"]["/api/v1/auth/token"]["post"]["security"]
+    metrics = spec["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+    assert list(metrics) == ["text/plain"]
