@@ -137,6 +137,16 @@ def _resolves_to_versioned(spec: dict[str, Any], response: dict[str, Any]) -> bo
     return "version" in target.get("properties", {})
 
 
+def _simplify_optional_body(operation: dict[str, Any]) -> None:
+    """`X | None = None` bodies come out as anyOf [X, null]; the body is already optional
+    (`required: false`), and generators mishandle the null branch (openapi-python-client sends
+    its UNSET marker as JSON)."""
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        variants = media.get("schema", {}).get("anyOf", [])
+        if len(variants) == 2 and {"type": "null"} in variants:
+            media["schema"] = next(v for v in variants if v != {"type": "null"})
+
+
 def _document_headers(spec: dict[str, Any], method: str, operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
         if parameter["in"] == "header" and parameter["name"] == "If-Match":
@@ -205,6 +215,7 @@ def _truthful(app: FastAPI, generated: dict[str, Any]) -> dict[str, Any]:
             else:
                 for status in sorted(_statuses(route, method, operation)):
                     responses[str(status)] = _problem_response(status, None)
+            _simplify_optional_body(operation)
             _document_headers(spec, method, operation)
 
     token = spec["paths"]["/api/v1/auth/token"]["post"]
