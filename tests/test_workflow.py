@@ -84,3 +84,88 @@ async def test_meta_workflows_lists_registered_workflows(client, factory, users,
     names = [w["name"] for w in response.json()["workflows"]]
     assert "sample_thing" in names
     assert_problem(await client.get("/api/v1/meta/workflows"), 401)
+
+
+def _table(**overrides):
+    fields = {
+        "name": "broken",
+        "initial": "new",
+        "states": {"new": Label("New", "新建"), "done": Label("Done", "完成")},
+        "actions": {
+            "finish": Action(
+                "finish", frozenset({"new"}), "done", frozenset({Role.clerk}), Label("Go", "办")
+            )
+        },
+    }
+    return Workflow(**{**fields, **overrides})
+
+
+@pytest.mark.parametrize(
+    ("overrides", "complaint"),
+    [
+        ({"initial": "draft"}, "initial 'draft' is no state"),
+        (
+            {
+                "actions": {
+                    "finish": Action(
+                        "finish", frozenset({"gone"}), "done", frozenset(), Label("Go", "办")
+                    )
+                }
+            },
+            "unknown state 'gone'",
+        ),
+        (
+            {
+                "actions": {
+                    "finish": Action(
+                        "finish", frozenset({"new"}), "later", frozenset(), Label("Go", "办")
+                    )
+                }
+            },
+            "unknown state 'later'",
+        ),
+        ({"groups": {"open": frozenset({"new", "limbo"})}}, "group 'open' names unknown state"),
+        (
+            {"states": {"new": Label("New", ""), "done": Label("Done", "完成")}},
+            "'new' lacks a label",
+        ),
+        (
+            {
+                "actions": {
+                    "finish": Action(
+                        "finish", frozenset({"new"}), "done", frozenset(), Label("Go", " ")
+                    )
+                }
+            },
+            "action 'finish' lacks a label",
+        ),
+        (
+            {
+                "actions": {
+                    "go": Action(
+                        "finish", frozenset({"new"}), "done", frozenset(), Label("Go", "办")
+                    )
+                }
+            },
+            "filed as 'finish'",
+        ),
+    ],
+)
+def test_a_table_that_contradicts_itself_fails_at_construction(overrides, complaint):
+    with pytest.raises(workflow.WorkflowError, match=complaint):
+        _table(**overrides)
+
+
+def test_handlers_register_once_and_only_for_actions_of_the_table():
+    table = _table()
+    assert table.unhandled() == ["finish"]
+
+    @table.handles("finish")
+    async def finish(step, body):
+        return {}
+
+    assert table.unhandled() == [] and table.handler("finish") is finish
+    with pytest.raises(workflow.WorkflowError, match="handled twice"):
+        table.handles("finish")(finish)
+    with pytest.raises(workflow.WorkflowError, match="no action 'vanish'"):
+        table.handles("vanish")(finish)

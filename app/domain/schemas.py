@@ -182,3 +182,14 @@ Email = Annotated[
     str,
     StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", to_lower=True),
 ]
+
+
+Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class EmptyBody(WriteModel):
+    """An action that takes no input: send nothing or `{}`; any field is refused."""
+
+
+class ReasonBody(WriteModel):
+    reason: Reason

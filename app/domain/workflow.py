@@ -1,12 +1,15 @@
 """Workflows as data: one table per workflow of `action: from-states -> to-state, roles, guard`.
 
-The services, `allowed_actions` on every read, `GET /meta/workflows` and the tests all read the
-same tables, so a rule lives in exactly one place.
+The services, `allowed_actions` on every read, `GET /meta/workflows`, the action routes (a drift
+test compares them) and the tests all read the same tables, so a rule lives in exactly one place.
+Each action's handler registers on its table (`@SERVICE_ORDER.handles("hold")`); the one runner
+in `app.domain.actions` does lock → load → If-Match → check → handler → event.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from app.db.models import Role, User
 from app.domain.errors import Forbidden, InvalidTransition
@@ -43,15 +46,71 @@ class Action:
         return self.target if self.target is not None else str(obj.status)
 
 
+# A handler does one action's own rules on a locked, checked object and returns the changed
+# fields for the event, or None when nothing changed (no event, no new version).
+Handler = Callable[..., Awaitable[dict[str, Any] | None]]
+H = TypeVar("H", bound=Handler)
+
+
+class WorkflowError(Exception):
+    """A workflow table that contradicts itself; raised at import, never at request time."""
+
+
 @dataclass(frozen=True)
 class Workflow:
     name: str
     initial: str
     states: dict[str, Label]
     actions: dict[str, Action] = field(default_factory=dict)
+    # Named sets of states (open, active, editable, booked…) so no rule elsewhere spells a
+    # state list of its own.
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The StrEnum of action names that reads type `allowed_actions` with (checked to match).
+    action_names: type[StrEnum] | None = None
+    handlers: dict[str, Handler] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        states = set(self.states)
+        problems = [] if self.initial in states else [f"initial '{self.initial}' is no state"]
+        for key, action in self.actions.items():
+            named = action.sources | {action.target} | set(action.outcomes)
+            problems += [f"action '{key}' is filed as '{action.name}'"] * (key != action.name)
+            problems += [
+                f"action '{key}' names unknown state '{s}'" for s in named - states - {None}
+            ]
+            problems += [f"action '{key}' lacks a label"] * (not _labelled(action.label))
+        for group, members in self.groups.items():
+            problems += [f"group '{group}' names unknown state '{s}'" for s in members - states]
+        problems += [
+            f"state '{k}' lacks a label" for k, v in self.states.items() if not _labelled(v)
+        ]
+        if problems:
+            raise WorkflowError(f"workflow '{self.name}': " + "; ".join(problems))
 
     def action(self, name: str) -> Action:
         return self.actions[name]
+
+    def group(self, name: str) -> frozenset[str]:
+        return self.groups[name]
+
+    def handles(self, name: str) -> Callable[[H], H]:
+        """Register the handler of action `name`; an unknown or doubled action fails at import."""
+
+        def register_handler(handler: H) -> H:
+            if name not in self.actions:
+                raise WorkflowError(f"workflow '{self.name}' has no action '{name}' to handle")
+            if name in self.handlers:
+                raise WorkflowError(f"workflow '{self.name}': action '{name}' handled twice")
+            self.handlers[name] = handler
+            return handler
+
+        return register_handler
+
+    def handler(self, name: str) -> Handler:
+        return self.handlers[name]
+
+    def unhandled(self) -> list[str]:
+        return [name for name in self.actions if name not in self.handlers]
 
     def may(self, action: Action, obj: Any, user: User) -> bool:
         return (
@@ -73,6 +132,23 @@ class Workflow:
         if action.guard is not None and not action.guard(obj, user):
             raise Forbidden(action.guard_description or f"you may not '{name}' this object")
         return action
+
+
+def _labelled(label: Label) -> bool:
+    return bool(label.en.strip() and label.zh_CN.strip())
+
+
+def by_name(*actions: Action) -> dict[str, Action]:
+    return {a.name: a for a in actions}
+
+
+# Guards several workflows share.
+def assignee_only(obj: Any, user: User) -> bool:
+    return obj.assignee_id is not None and obj.assignee_id == user.id
+
+
+def assignee_if_engineer(obj: Any, user: User) -> bool:
+    return user.role != Role.engineer or assignee_only(obj, user)
 
 
 _REGISTRY: dict[str, Workflow] = {}

@@ -6,21 +6,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.dependencies import CurrentUser
 from app.db.models import OrderKind, Priority, ServiceOrder, User
-from app.domain.schemas import ExternalRef, Page, Timestamp
-from app.domain.service_orders import actions, service
+from app.domain.schemas import EmptyBody, ExternalRef, Page, ReasonBody, Timestamp
+from app.domain.service_orders import service
+from app.domain.service_orders.actions import SERVICE_ORDERS
 from app.domain.service_orders.records import add_order_record
 from app.domain.service_orders.schemas import (
     AssignBody,
     ConfirmBody,
-    EmptyBody,
-    ReasonBody,
     ReportBody,
     ServiceOrderCreate,
     ServiceOrderRead,
     ServiceOrderUpdate,
 )
 from app.domain.timeline import RecordCreate, RecordRead, TimelineEntry, timeline
-from app.http.deps import IfMatch, Paging, RequiredIfMatch, Session, require_json_body, set_etag
+from app.http.actions import ActionCall, action_runner
+from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
 
 router = APIRouter(
     prefix="/service-orders", tags=["service-orders"], dependencies=[Depends(require_json_body)]
@@ -33,6 +33,9 @@ async def _answer(
     await session.flush()
     set_etag(response, order)
     return await service.read_one(session, user, order)
+
+
+Act = Annotated[ActionCall[ServiceOrder], Depends(action_runner(SERVICE_ORDERS, service.read_one))]
 
 
 @router.get("")
@@ -112,129 +115,65 @@ async def update_service_order(
 
 
 @router.post("/{order_id}/assign")
-async def assign_service_order(
-    session: Session,
-    user: CurrentUser,
-    order_id: uuid.UUID,
-    body: AssignBody,
-    version: IfMatch,
-    response: Response,
-) -> ServiceOrderRead:
+async def assign_service_order(order_id: uuid.UUID, body: AssignBody, act: Act) -> ServiceOrderRead:
     """Assign (or re-assign) an engineer; on site, overlapping appointments need force."""
-    order = await actions.assign(session, user, order_id, body, version)
-    return await _answer(session, user, order, response)
+    return await act("assign", order_id, body)
 
 
 @router.post("/{order_id}/start")
 async def start_service_order(
-    session: Session,
-    user: CurrentUser,
-    order_id: uuid.UUID,
-    version: IfMatch,
-    response: Response,
-    body: EmptyBody | None = None,
+    order_id: uuid.UUID, act: Act, body: EmptyBody | None = None
 ) -> ServiceOrderRead:
     """Start work (the assignee); the response clock stops."""
-    order = await actions.start(session, user, order_id, version)
-    return await _answer(session, user, order, response)
+    return await act("start", order_id, body)
 
 
 @router.post("/{order_id}/hold")
-async def hold_service_order(
-    session: Session,
-    user: CurrentUser,
-    order_id: uuid.UUID,
-    body: ReasonBody,
-    version: IfMatch,
-    response: Response,
-) -> ServiceOrderRead:
+async def hold_service_order(order_id: uuid.UUID, body: ReasonBody, act: Act) -> ServiceOrderRead:
     """Put the order on hold with a reason; the SLA clock stops."""
-    order = await actions.hold(session, user, order_id, body, version)
-    return await _answer(session, user, order, response)
+    return await act("hold", order_id, body)
 
 
 @router.post("/{order_id}/resume")
 async def resume_service_order(
-    session: Session,
-    user: CurrentUser,
-    order_id: uuid.UUID,
-    version: IfMatch,
-    response: Response,
-    body: EmptyBody | None = None,
+    order_id: uuid.UUID, act: Act, body: EmptyBody | None = None
 ) -> ServiceOrderRead:
     """Resume a held order; the SLA clock runs again and due times move by the pause."""
-    order = await actions.resume(session, user, order_id, version)
-    return await _answer(session, user, order, response)
+    return await act("resume", order_id, body)
 
 
 @router.post("/{order_id}/report")
-async def report_service_order(
-    session: Session,
-    user: CurrentUser,
-    order_id: uuid.UUID,
-    body: ReportBody,
-    version: IfMatch,
-    response: Response,
-) -> ServiceOrderRead:
+async def report_service_order(order_id: uuid.UUID, body: ReportBody, act: Act) -> ServiceOrderRead:
     """Report the result (the assignee); on site with the signed service record."""
-    order = await actions.report(session, user, order_id, body, version)
-    return await _answer(session, user, order, response)
+    return await act("report", order_id, body)
 
 
 @router.post("/{order_id}/confirm")
 async def confirm_service_order(
-    session: Session,
-    user: CurrentUser,
-    order_id: uuid.UUID,
-    version: IfMatch,
-    response: Response,
-    body: ConfirmBody | None = None,
+    order_id: uuid.UUID, act: Act, body: ConfirmBody | None = None
 ) -> ServiceOrderRead:
     """Record the customer's confirmation (office, with the channel) or confirm (customer)."""
-    order = await actions.confirm(session, user, order_id, body or ConfirmBody(), version)
-    return await _answer(session, user, order, response)
+    return await act("confirm", order_id, body)
 
 
 @router.post("/{order_id}/reopen")
-async def reopen_service_order(
-    session: Session,
-    user: CurrentUser,
-    order_id: uuid.UUID,
-    body: ReasonBody,
-    version: IfMatch,
-    response: Response,
-) -> ServiceOrderRead:
+async def reopen_service_order(order_id: uuid.UUID, body: ReasonBody, act: Act) -> ServiceOrderRead:
     """Send a reported order back to work, with the reason."""
-    order = await actions.reopen(session, user, order_id, body, version)
-    return await _answer(session, user, order, response)
+    return await act("reopen", order_id, body)
 
 
 @router.post("/{order_id}/close")
 async def close_service_order(
-    session: Session,
-    user: CurrentUser,
-    order_id: uuid.UUID,
-    version: IfMatch,
-    response: Response,
-    body: EmptyBody | None = None,
+    order_id: uuid.UUID, act: Act, body: EmptyBody | None = None
 ) -> ServiceOrderRead:
     """Close a confirmed order; the customer gets the completion notice."""
-    order = await actions.close(session, user, order_id, version)
-    return await _answer(session, user, order, response)
+    return await act("close", order_id, body)
 
 
 @router.post("/{order_id}/cancel")
-async def cancel_service_order(
-    session: Session,
-    user: CurrentUser,
-    order_id: uuid.UUID,
-    body: ReasonBody,
-    version: IfMatch,
-    response: Response,
-) -> ServiceOrderRead:
+async def cancel_service_order(order_id: uuid.UUID, body: ReasonBody, act: Act) -> ServiceOrderRead:
     """Cancel the order with a reason (customers only while it is new)."""
-    order = await actions.cancel(session, user, order_id, body, version)
-    return await _answer(session, user, order, response)
+    return await act("cancel", order_id, body)
 
 
 @router.post("/{order_id}/records", status_code=status.HTTP_201_CREATED)

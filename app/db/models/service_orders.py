@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -38,8 +38,32 @@ class SlaState(StrEnum):
     breached = "breached"
 
 
+class ServiceOrderStatus(StrEnum):
+    new = "new"
+    assigned = "assigned"
+    in_progress = "in_progress"
+    on_hold = "on_hold"
+    reported = "reported"
+    confirmed = "confirmed"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+class ServiceOrderAction(StrEnum):
+    assign = "assign"
+    start = "start"
+    hold = "hold"
+    resume = "resume"
+    report = "report"
+    confirm = "confirm"
+    reopen = "reopen"
+    close = "close"
+    cancel = "cancel"
+
+
 class ServiceOrder(Entity, table=True):
     __tablename__ = "service_orders"
+    object_type: ClassVar[str] = "service_order"
     __table_args__ = (
         Index("ix_service_orders_assignee_status", "assignee_id", "status"),
         Index("ix_service_orders_sla_scan", "status", "sla_state"),
@@ -55,9 +79,9 @@ class ServiceOrder(Entity, table=True):
     subject: str = Field(sa_type=String(200))
     description: str | None = Field(default=None, sa_type=Text)
     priority: Priority = Field(sa_type=String(10))
-    status: str = Field(sa_type=String(20), index=True)
+    status: ServiceOrderStatus = Field(sa_type=String(20), index=True)
     # The state an order was held from, so `resume` returns to it.
-    held_from: str | None = Field(default=None, sa_type=String(20))
+    held_from: ServiceOrderStatus | None = Field(default=None, sa_type=String(20))
     hold_reason: str | None = Field(default=None, sa_type=Text)
     owner_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
     assignee_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")

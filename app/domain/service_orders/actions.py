@@ -1,15 +1,14 @@
-"""The service-order workflow actions (SPEC §4.1). Each checks the workflow table, changes the
-order, and writes exactly one event; the SLA clock is recomputed where time stops or starts.
+"""The service-order workflow actions (SPEC §4.1), registered on the workflow table. The runner
+(app.domain.actions.perform) locks, loads, checks and writes the one event; each handler here
+keeps only its own rules and returns the changed fields for the event (None: nothing changed).
+The SLA clock is recomputed where time stops or starts.
 
-Every action does its database reads and writes of other rows (pauses, locks, look-ups) *before*
-it touches the order, so the order is written by one UPDATE: one action, one new version."""
+Every handler does its database reads and writes of other rows (pauses, locks, look-ups)
+*before* it touches the order, so the order is written by one UPDATE: one action, one version."""
 
-import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.db.models import (
@@ -18,68 +17,32 @@ from app.db.models import (
     PauseKind,
     Role,
     ServiceOrder,
+    ServiceOrderStatus,
     SlaPause,
     User,
 )
-from app.db.repositories.locks import lock_row
 from app.db.types import utcnow
-from app.domain.common import check_version
+from app.domain.actions import Step, Subject
 from app.domain.errors import ValidationFailed
-from app.domain.events import record_event
 from app.domain.notifications.service import Message, notify, notify_customer_users
+from app.domain.schemas import EmptyBody, ReasonBody
 from app.domain.service_orders.booking import book_engineer
 from app.domain.service_orders.schemas import (
     AssignBody,
     ConfirmBody,
-    ReasonBody,
     ReportBody,
     decode_png_data_url,
 )
-from app.domain.service_orders.service import OBJECT_TYPE, get_order, record_hash, refresh_sla
+from app.domain.service_orders.service import get_order, record_hash, refresh_sla
 from app.domain.service_orders.workflow import SERVICE_ORDER
 from app.domain.timeline import Channel
 
-
-@dataclass
-class Step:
-    """One action in progress: the order, who acts, and where it goes."""
-
-    session: AsyncSession
-    actor: User
-    order: ServiceOrder
-    action: str
-    from_status: str
-    to_status: str
-
-    def finish(self, **changes: Any) -> ServiceOrder:
-        self.order.status = self.to_status
-        record_event(
-            self.session,
-            actor=self.actor,
-            object_type=OBJECT_TYPE,
-            obj=self.order,
-            action=self.action,
-            from_status=self.from_status,
-            to_status=self.to_status,
-            changes=changes,
-        )
-        return self.order
+SERVICE_ORDERS = Subject(SERVICE_ORDER, ServiceOrder, get_order)
+Changes = dict[str, Any] | None
+Order = Step[ServiceOrder]
 
 
-async def _begin(
-    session: AsyncSession, actor: User, order_id: uuid.UUID, action: str, version: int | None
-) -> Step:
-    # Lock the order before reading it: a concurrent action on the same order waits, then sees
-    # the winner's outcome (409 invalid_transition, or 412 with If-Match) instead of racing it
-    # into a version clash or a duplicate signature row.
-    await lock_row(session, ServiceOrder, order_id)
-    order = await get_order(session, actor, order_id)
-    check_version(order, version)
-    rule = SERVICE_ORDER.check(action, order, actor)
-    return Step(session, actor, order, action, order.status, rule.next_state(order))
-
-
-async def _end_pauses(session: AsyncSession, order: ServiceOrder, *kinds: PauseKind) -> None:
+async def _end_pauses(session: Any, order: ServiceOrder, *kinds: PauseKind) -> None:
     await session.execute(
         update(SlaPause)
         .where(
@@ -91,15 +54,9 @@ async def _end_pauses(session: AsyncSession, order: ServiceOrder, *kinds: PauseK
     )
 
 
-async def assign(
-    session: AsyncSession,
-    actor: User,
-    order_id: uuid.UUID,
-    body: AssignBody,
-    version: int | None,
-) -> ServiceOrder:
-    step = await _begin(session, actor, order_id, "assign", version)
-    order = step.order
+@SERVICE_ORDER.handles("assign")
+async def assign(step: Order, body: AssignBody) -> Changes:
+    session, actor, order = step.session, step.actor, step.obj
     engineer = await session.get(User, body.assignee_id)
     if engineer is None or engineer.role != Role.engineer or not engineer.active:
         raise ValidationFailed([("assignee_id", "must be an active engineer")])
@@ -119,7 +76,7 @@ async def assign(
         )
     previous = order.assignee_id
     if previous == engineer.id and step.to_status == step.from_status:
-        return order  # the same engineer again: nothing changes, nobody is notified twice
+        return None  # the same engineer again: nothing changes, nobody is notified twice
     order.assignee_id = engineer.id
     if order.owner_id is None:
         order.owner_id = actor.id
@@ -130,65 +87,49 @@ async def assign(
             "order_assigned",
             f"{order.number} assigned to you",
             order.subject,
-            OBJECT_TYPE,
+            ServiceOrder.object_type,
             order.id,
         ),
     )
     # `forced` only when force really overrode a clash, naming the orders it overlaps.
     forced = {"forced": True, "overlaps": overlaps} if overlaps else {}
-    return step.finish(assignee_id=[previous, engineer.id], **forced)
+    return {"assignee_id": [previous, engineer.id], **forced}
 
 
-async def start(
-    session: AsyncSession, actor: User, order_id: uuid.UUID, version: int | None
-) -> ServiceOrder:
-    step = await _begin(session, actor, order_id, "start", version)
-    step.order.responded_at = utcnow()
-    step.order.status = step.to_status
-    await refresh_sla(session, step.order, actor)
-    return step.finish(responded_at=step.order.responded_at)
+@SERVICE_ORDER.handles("start")
+async def start(step: Order, _: EmptyBody | None) -> Changes:
+    step.obj.responded_at = utcnow()
+    step.enter()
+    await refresh_sla(step.session, step.obj, step.actor)
+    return {"responded_at": step.obj.responded_at}
 
 
-async def hold(
-    session: AsyncSession,
-    actor: User,
-    order_id: uuid.UUID,
-    body: ReasonBody,
-    version: int | None,
-) -> ServiceOrder:
-    step = await _begin(session, actor, order_id, "hold", version)
-    now = utcnow()
-    session.add(SlaPause(order_id=step.order.id, kind=PauseKind.hold, started_at=now))
-    step.order.held_from = step.from_status
-    step.order.hold_reason = body.reason
-    step.order.status = step.to_status
+@SERVICE_ORDER.handles("hold")
+async def hold(step: Order, body: ReasonBody) -> Changes:
+    order, now = step.obj, utcnow()
+    step.session.add(SlaPause(order_id=order.id, kind=PauseKind.hold, started_at=now))
+    order.held_from = ServiceOrderStatus(step.from_status)
+    order.hold_reason = body.reason
+    step.enter()
     # Judge the clocks as they stop: an order late before the hold stays (and is shown) late.
-    await refresh_sla(session, step.order, actor, held_since=now)
-    return step.finish(reason=body.reason)
+    await refresh_sla(step.session, order, step.actor, held_since=now)
+    return {"reason": body.reason}
 
 
-async def resume(
-    session: AsyncSession, actor: User, order_id: uuid.UUID, version: int | None
-) -> ServiceOrder:
-    step = await _begin(session, actor, order_id, "resume", version)
-    await _end_pauses(session, step.order, PauseKind.hold)
-    step.order.held_from = None
-    step.order.hold_reason = None
-    step.order.status = step.to_status
-    await refresh_sla(session, step.order, actor)
-    return step.finish(due_at=step.order.due_at)
+@SERVICE_ORDER.handles("resume")
+async def resume(step: Order, _: EmptyBody | None) -> Changes:
+    order = step.obj
+    await _end_pauses(step.session, order, PauseKind.hold)
+    order.held_from = None
+    order.hold_reason = None
+    step.enter()
+    await refresh_sla(step.session, order, step.actor)
+    return {"due_at": order.due_at}
 
 
-async def report(
-    session: AsyncSession,
-    actor: User,
-    order_id: uuid.UUID,
-    body: ReportBody,
-    version: int | None,
-) -> ServiceOrder:
-    step = await _begin(session, actor, order_id, "report", version)
-    order = step.order
-    now = utcnow()
+@SERVICE_ORDER.handles("report")
+async def report(step: Order, body: ReportBody) -> Changes:
+    session, order, now = step.session, step.obj, utcnow()
     if order.kind == OrderKind.onsite:
         missing = [
             (f, "required for an on-site order")
@@ -219,56 +160,41 @@ async def report(
     if body.service_record is not None:
         order.service_record = body.service_record
     order.reported_at = now
-    order.status = step.to_status
-    await refresh_sla(session, order, actor)
-    return step.finish(
-        resolution=body.resolution,
-        **({"signer_name": body.signoff.signer_name} if body.signoff else {}),
-    )
+    step.enter()
+    await refresh_sla(session, order, step.actor)
+    signer = {"signer_name": body.signoff.signer_name} if body.signoff else {}
+    return {"resolution": body.resolution, **signer}
 
 
-async def confirm(
-    session: AsyncSession,
-    actor: User,
-    order_id: uuid.UUID,
-    body: ConfirmBody,
-    version: int | None,
-) -> ServiceOrder:
-    step = await _begin(session, actor, order_id, "confirm", version)
+@SERVICE_ORDER.handles("confirm")
+async def confirm(step: Order, body: ConfirmBody | None) -> Changes:
+    actor, body = step.actor, body or ConfirmBody()
     if actor.role == Role.customer:
         channel = Channel.portal
     elif body.channel is None:
         raise ValidationFailed([("channel", "say how the customer confirmed")])
     else:
         channel = body.channel
-    await _end_pauses(session, step.order, PauseKind.awaiting_confirmation)
-    step.order.confirmation = {
+    await _end_pauses(step.session, step.obj, PauseKind.awaiting_confirmation)
+    step.obj.confirmation = {
         "at": utcnow().isoformat(),
         "by": str(actor.id),
         "channel": channel.value,
     }
-    return step.finish(channel=channel)
+    return {"channel": channel}
 
 
-async def reopen(
-    session: AsyncSession,
-    actor: User,
-    order_id: uuid.UUID,
-    body: ReasonBody,
-    version: int | None,
-) -> ServiceOrder:
-    step = await _begin(session, actor, order_id, "reopen", version)
-    await _end_pauses(session, step.order, PauseKind.awaiting_confirmation)
-    step.order.status = step.to_status
-    await refresh_sla(session, step.order, actor)
-    return step.finish(reason=body.reason)
+@SERVICE_ORDER.handles("reopen")
+async def reopen(step: Order, body: ReasonBody) -> Changes:
+    await _end_pauses(step.session, step.obj, PauseKind.awaiting_confirmation)
+    step.enter()
+    await refresh_sla(step.session, step.obj, step.actor)
+    return {"reason": body.reason}
 
 
-async def close(
-    session: AsyncSession, actor: User, order_id: uuid.UUID, version: int | None
-) -> ServiceOrder:
-    step = await _begin(session, actor, order_id, "close", version)
-    order = step.order
+@SERVICE_ORDER.handles("close")
+async def close(step: Order, _: EmptyBody | None) -> Changes:
+    session, order = step.session, step.obj
     # 办结告知: the customer is told the order is complete.
     await notify_customer_users(
         session,
@@ -277,22 +203,16 @@ async def close(
             "completion_notice",
             f"Service order {order.number} is complete",
             f"{order.subject}\n\nResult: {order.resolution or '-'}",
-            OBJECT_TYPE,
+            ServiceOrder.object_type,
             order.id,
         ),
     )
     order.closed_at = utcnow()
-    return step.finish(closed_at=order.closed_at)
+    return {"closed_at": order.closed_at}
 
 
-async def cancel(
-    session: AsyncSession,
-    actor: User,
-    order_id: uuid.UUID,
-    body: ReasonBody,
-    version: int | None,
-) -> ServiceOrder:
-    step = await _begin(session, actor, order_id, "cancel", version)
-    await _end_pauses(session, step.order, *PauseKind)
-    step.order.cancel_reason = body.reason
-    return step.finish(reason=body.reason)
+@SERVICE_ORDER.handles("cancel")
+async def cancel(step: Order, body: ReasonBody) -> Changes:
+    await _end_pauses(step.session, step.obj, *PauseKind)
+    step.obj.cancel_reason = body.reason
+    return {"reason": body.reason}

@@ -12,9 +12,10 @@ from app.db.models import OrderKind, ServiceOrder, User
 from app.db.repositories.locks import lock_row
 from app.domain.errors import Conflict
 from app.domain.events import json_safe
+from app.domain.service_orders.workflow import SERVICE_ORDER
 
 # Orders whose appointment still occupies the engineer.
-BOOKED_STATES = ("assigned", "in_progress", "on_hold")
+BOOKED_STATES = sorted(SERVICE_ORDER.group("booked"))
 
 
 class AppointmentConflict(Conflict):

@@ -8,7 +8,14 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StrictBool, model_validator
 
-from app.db.models import OrderChannel, OrderKind, Priority, SlaState
+from app.db.models import (
+    OrderChannel,
+    OrderKind,
+    Priority,
+    ServiceOrderAction,
+    ServiceOrderStatus,
+    SlaState,
+)
 from app.domain.schemas import (
     ExternalRef,
     LongText,
@@ -25,7 +32,6 @@ MAX_SIGNATURE_BYTES = 256 * 1024
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _DATA_URL_PREFIX = "data:image/png;base64,"
 Subject = Annotated[str, Field(min_length=1, max_length=200)]
-Reason = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 def decode_png_data_url(value: str) -> bytes:
@@ -135,14 +141,6 @@ class AssignBody(WriteModel):
     )
 
 
-class EmptyBody(WriteModel):
-    """An action that takes no input: send nothing or `{}`; any field is refused."""
-
-
-class ReasonBody(WriteModel):
-    reason: Reason
-
-
 class SignoffBody(WriteModel):
     signer_name: Name
     signature: SignatureDataUrl = Field(
@@ -205,7 +203,7 @@ class ServiceOrderRead(ReadModel):
     subject: str
     description: str | None
     priority: Priority
-    status: str
+    status: ServiceOrderStatus
     owner_id: uuid.UUID | None
     assignee_id: uuid.UUID | None
     appointment_start: datetime | None
@@ -226,7 +224,7 @@ class ServiceOrderRead(ReadModel):
     version: int
     created_at: datetime
     updated_at: datetime
-    allowed_actions: list[str]
+    allowed_actions: list[ServiceOrderAction]
 
 
 class WorkItem(ReadModel):

@@ -23,6 +23,7 @@ from app.db.models import (
     Priority,
     Role,
     ServiceOrder,
+    ServiceOrderStatus,
     SlaPause,
     User,
 )
@@ -46,7 +47,7 @@ from app.domain.service_orders.schemas import (
     SignoffRead,
     SlaRead,
 )
-from app.domain.service_orders.workflow import ACTIVE_STATES, SERVICE_ORDER
+from app.domain.service_orders.workflow import SERVICE_ORDER
 
 OBJECT_TYPE = "service_order"
 NUMBER_PREFIX = "SO"
@@ -57,7 +58,6 @@ SORTS = {
     "number": col(ServiceOrder.number),
     "priority": col(ServiceOrder.priority),
 }
-_EDITABLE_STATES = ACTIVE_STATES | {"reported"}
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ _PLAIN_FIELDS = [
 def is_overdue(order: ServiceOrder, pauses: Sequence[SlaPause], now: datetime) -> bool:
     """Past its resolution due time while the resolve clock runs; an order on hold is overdue
     only if it was already late when the hold began (its clock is stopped)."""
-    if order.due_at is None or order.status not in ACTIVE_STATES:
+    if order.due_at is None or order.status not in SERVICE_ORDER.group("active"):
         return False
     if order.status == "on_hold":
         held = sla.open_pause(pauses)
@@ -156,7 +156,7 @@ def _overdue_clause(now: datetime) -> ColumnElement[bool]:
         )
         .exists()
     )
-    running = col(ServiceOrder.status).in_(ACTIVE_STATES - {"on_hold"})
+    running = col(ServiceOrder.status).in_(sorted(SERVICE_ORDER.group("running")))
     return or_(
         and_(running, col(ServiceOrder.due_at) < now),
         and_(col(ServiceOrder.status) == "on_hold", held_late),
@@ -239,7 +239,7 @@ async def create_order(
     order = ServiceOrder(
         **data.model_dump(),
         number=await next_number(session, NUMBER_PREFIX),
-        status=SERVICE_ORDER.initial,
+        status=ServiceOrderStatus(SERVICE_ORDER.initial),
         # 首问负责: the staff member who first received the request owns its follow-through.
         # A portal order gets its owner when the office first assigns it.
         owner_id=actor.id if actor.role in OFFICE_ROLES else None,
@@ -315,7 +315,7 @@ async def update_order(
     if actor.role not in OFFICE_ROLES:
         raise Forbidden("Only the office edits service orders")
     check_version(order, expected_version)
-    if order.status not in _EDITABLE_STATES:
+    if order.status not in SERVICE_ORDER.group("editable"):
         raise Conflict(f"A {order.status} order can no longer be edited")
     values = data.model_dump(exclude_unset=True)
     start = values.get("appointment_start", order.appointment_start)

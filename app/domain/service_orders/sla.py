@@ -36,7 +36,7 @@ from app.db.types import utcnow
 from app.domain.calendar import BusinessCalendar, due_at
 from app.domain.events import record_event
 from app.domain.notifications.service import Message, notify
-from app.domain.service_orders.workflow import ACTIVE_STATES
+from app.domain.service_orders.workflow import SERVICE_ORDER
 
 WARNING_SHARE = 0.75
 # Business minutes (a business day is 480): used when no policy row exists for a kind/priority.
@@ -48,7 +48,7 @@ DEFAULT_SLA: dict[Priority, tuple[int, int]] = {
 }
 # Where a clock can still run or is paused: a policy or calendar change recomputes these. Once
 # the result is confirmed the outcome is history and a later policy change does not rewrite it.
-CLOCKED_STATES = ACTIVE_STATES | {"reported"}
+CLOCKED_STATES = sorted(SERVICE_ORDER.group("clocked"))
 OBJECT_TYPE = "service_order"
 _RANK = {SlaState.ok: 0, SlaState.warning: 1, SlaState.breached: 2}
 Segments = Sequence[tuple[datetime, datetime | None]]
@@ -205,7 +205,7 @@ def evaluate(order: ServiceOrder, now: datetime, held_since: datetime | None = N
         clocks.append((order.response_warning_at, order.response_due_at, now, True))
     else:
         clocks.append((None, order.response_due_at, order.responded_at, False))
-    if order.status in ACTIVE_STATES:
+    if order.status in SERVICE_ORDER.group("active"):
         clocks.append((order.resolve_warning_at, order.due_at, now, True))
     elif order.reported_at is not None and order.status != "cancelled":
         clocks.append((None, order.due_at, order.reported_at, False))

@@ -19,10 +19,11 @@ from app.db.session import unit_of_work
 from app.db.types import utcnow
 from app.domain.notifications.service import supervisor_ids
 from app.domain.service_orders import sla
+from app.domain.service_orders.workflow import SERVICE_ORDER
 
 logger = logging.getLogger("aftercare.sla")
 # States whose clocks run (on_hold and reported are paused; the rest have stopped).
-RUNNING_STATES = ("new", "assigned", "in_progress")
+RUNNING_STATES = sorted(SERVICE_ORDER.group("running"))
 BATCH_SIZE = 200
 
 

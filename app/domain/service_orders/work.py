@@ -8,8 +8,9 @@ from sqlmodel import col
 from app.db.models import ServiceOrder, User
 from app.domain.service_orders.schemas import WorkItem, WorkList
 from app.domain.service_orders.service import to_read, view_for
+from app.domain.service_orders.workflow import SERVICE_ORDER
 
-OPEN_WORK_STATES = ("assigned", "in_progress", "on_hold", "reported")
+OPEN_WORK_STATES = sorted(SERVICE_ORDER.group("engineer_work"))
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 
