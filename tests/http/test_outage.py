@@ -138,3 +138,30 @@ async def test_readyz_is_503_while_the_database_is_down(engine):
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
     assert response.headers["retry-after"]
+
+
+@pytest.mark.skipif(
+    not DATABASE_URL.startswith("postgresql"), reason="PostgreSQL statement_timeout"
+)
+async def test_a_statement_over_the_timeout_is_cut_short_and_answered_503(factory, users):
+    from app.db.session import Timeouts
+
+    limited = create_engine(DATABASE_URL, Timeouts(statement=0.5))
+    app = build_app(limited)
+
+    @app.get("/api/v1/slow-query")
+    async def slow_query() -> None:
+        async with limited.connect() as conn:
+            await conn.execute(text("SELECT pg_sleep(5)"))
+
+    try:
+        async with limited.connect() as conn:
+            assert (await conn.execute(text("SHOW statement_timeout"))).scalar() == "500ms"
+        async with client_for(app) as client:
+            started = time.perf_counter()
+            response = await client.get("/api/v1/slow-query")
+            elapsed = time.perf_counter() - started
+    finally:
+        await limited.dispose()
+    assert_problem(response, 503, "unavailable")
+    assert elapsed < 2
