@@ -17,6 +17,10 @@ class Settings(BaseSettings):
 
     env: Literal["dev", "test", "prod"] = Field(default="prod", alias="AFTERCARE_ENV")
     database_url: str = "sqlite+aiosqlite:///./var/aftercare.db"
+    # How long a request waits on the database before it is answered 503 (docs/reliability.md).
+    db_pool_timeout_seconds: float = Field(default=2, gt=0, le=30)
+    db_connect_timeout_seconds: float = Field(default=3, gt=0, le=60)
+    db_statement_timeout_seconds: float = Field(default=10, gt=0, le=600)
     secret_key: str = ""
     token_issuer: str = "aftercare"
     token_audience: str = "aftercare-api"

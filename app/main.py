@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
-from app.db.session import create_engine, create_sessionmaker
+from app.db.session import Timeouts, create_engine, create_sessionmaker
 from app.domain.service_orders.sla_worker import run_worker
 from app.http.idempotency import IdempotencyMiddleware
 from app.http.middleware import BodyGuardMiddleware, ObservabilityMiddleware
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owns_engine = not hasattr(app.state, "engine")
         if owns_engine:
-            app.state.engine = create_engine(settings.database_url)
+            app.state.engine = create_engine(settings.database_url, Timeouts.of(settings))
             app.state.sessionmaker = create_sessionmaker(app.state.engine)
         stop = asyncio.Event()
         worker = None

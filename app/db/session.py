@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, text
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from app.config import Settings
 from app.db.models import Event
 
 _PENDING_EVENTS = "pending_events"
@@ -19,8 +21,38 @@ _PENDING_EVENTS = "pending_events"
 _EVENT_LOG_LOCK = 7_426_001
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a request may wait on the database before it is answered 503 (docs/reliability.md).
+
+    An outage must be answered quickly, not after the driver's defaults (a 30 s pool wait, a 60 s
+    connect): `pool` bounds the wait for a free pooled connection, `connect` the opening of a new
+    one, `statement` one statement on the server (PostgreSQL `statement_timeout`; the driver
+    itself gives up a little later, for a server that stopped answering altogether).
+    """
+
+    pool: float = 2.0
+    connect: float = 3.0
+    statement: float = 10.0
+
+    @classmethod
+    def of(cls, settings: Settings) -> "Timeouts":
+        return cls(
+            pool=settings.db_pool_timeout_seconds,
+            connect=settings.db_connect_timeout_seconds,
+            statement=settings.db_statement_timeout_seconds,
+        )
+
+
+_DRIVER_GRACE_SECONDS = 2.0
+
+
+def create_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> AsyncEngine:
+    timeouts = timeouts or Timeouts()
+    if "poolclass" not in kwargs:  # a NullPool (the readiness probe) has nothing to wait for
+        kwargs.setdefault("pool_timeout", timeouts.pool)
     if url.startswith("sqlite"):
+        # SQLite waits for the writer lock (busy_timeout), not for a server.
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -32,7 +64,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    connect_args = {
+        "timeout": timeouts.connect,
+        "command_timeout": timeouts.statement + _DRIVER_GRACE_SECONDS,
+        "server_settings": {"statement_timeout": str(int(timeouts.statement * 1000))},
+    }
+    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def create_sessionmaker(bind: Any) -> async_sessionmaker[AsyncSession]:
@@ -61,6 +98,10 @@ async def commit(session: AsyncSession) -> None:
     await session.commit()
 
 
+def discard_staged_events(session: AsyncSession) -> None:
+    session.info.pop(_PENDING_EVENTS, None)
+
+
 @asynccontextmanager
 async def unit_of_work(
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -71,6 +112,20 @@ async def unit_of_work(
             yield session
             await commit(session)
         except BaseException:
-            session.info.pop(_PENDING_EVENTS, None)
+            discard_staged_events(session)
             await session.rollback()
             raise
+
+
+@asynccontextmanager
+async def joined_work(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A part of a unit of work that someone else commits (the idempotency middleware, which
+    stores its record in the same transaction): flush when the block succeeds, so its errors
+    surface here, and roll the whole transaction back when it raises."""
+    try:
+        yield session
+        await session.flush()
+    except BaseException:
+        discard_staged_events(session)
+        await session.rollback()
+        raise

@@ -7,14 +7,23 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.session import unit_of_work
+from app.db.session import joined_work, unit_of_work
 from app.domain.errors import DomainError, PreconditionRequired, ValidationFailed
 from app.domain.pagination import MAX_LIMIT, PageParams
 from app.domain.schemas import TimestampText, to_utc
+from app.http.middleware import SESSION_KEY
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed before the response is sent."""
+    """One transaction per request, committed before the response is sent.
+
+    A request with an Idempotency-Key runs in the transaction its middleware opened, which
+    commits the key's record together with this work (app/http/idempotency.py)."""
+    opened: AsyncSession | None = request.scope.get(SESSION_KEY)
+    if opened is not None:
+        async with joined_work(opened) as session:
+            yield session
+        return
     async with unit_of_work(request.app.state.sessionmaker) as session:
         yield session
 

@@ -25,6 +25,8 @@ LATENCY = Histogram(
 )
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 BODY_KEY = "aftercare.body"
+# The session of a request whose transaction a middleware owns (see app/http/idempotency.py).
+SESSION_KEY = "aftercare.session"
 CLIENT_CLOSED_REQUEST = 499
 
 

@@ -7,10 +7,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.db.outage import is_database_unavailable
 from app.domain.errors import DomainError
 
 logger = logging.getLogger("aftercare.errors")
@@ -101,14 +103,30 @@ async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _operational_error(_: Request, exc: Exception) -> JSONResponse:
-    logger.warning("database unavailable: %s", exc)
+# Long enough for a restart or a failover to finish, short enough that clients come back soon.
+RETRY_AFTER_SECONDS = 2
+
+
+def unavailable(exc: BaseException) -> JSONResponse:
+    """503 for "the database is not there"; also used by middleware that runs outside routes."""
+    logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
     return problem(
-        503, "The database is busy or unreachable; retry shortly", headers={"Retry-After": "2"}
+        503,
+        "The database is busy or unreachable; retry shortly",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """Driver, pool and socket errors: 503 when the database is unavailable, else a bug (500)."""
+    if is_database_unavailable(exc):
+        return unavailable(exc)
+    return await _unhandled(request, exc)
+
+
 async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+    if is_database_unavailable(exc):  # raised by a middleware layer, outside any route
+        return unavailable(exc)
     logger.exception("unhandled error", exc_info=exc)
     return problem(500, "An unexpected error occurred; it has been logged", code="internal_error")
 
@@ -119,5 +137,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(StaleDataError, _stale_data)
     app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(OperationalError, _operational_error)
+    for outage in (DBAPIError, PoolTimeout, OSError):
+        app.add_exception_handler(outage, _database_error)
     app.add_exception_handler(Exception, _unhandled)

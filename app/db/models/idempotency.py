@@ -8,7 +8,8 @@ from app.db.types import JSONType, UTCDateTime, utcnow
 
 
 class IdempotencyRecord(SQLModel, table=True):
-    """The first response to a POST sent with an Idempotency-Key, replayed on retries."""
+    """The first response to a POST sent with an Idempotency-Key, replayed on retries; committed
+    in the same transaction as the write it protects (app/http/idempotency.py)."""
 
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("user_id", "key"),)
@@ -19,7 +20,8 @@ class IdempotencyRecord(SQLModel, table=True):
     method: str = Field(sa_type=String(10))
     path: str = Field(sa_type=String(2000))
     request_hash: str = Field(sa_type=String(64))
-    # in_flight until the first request finishes; completed once its response is stored.
+    # Always "completed": the record is written with its response, in the request's own
+    # transaction. "in_flight" rows (separate claims, before that) are treated as absent.
     state: str = Field(sa_type=String(12))
     status_code: int | None = None
     headers: list[list[str]] = Field(default_factory=list, sa_type=JSONType)
