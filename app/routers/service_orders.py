@@ -8,19 +8,19 @@ from app.auth.dependencies import CurrentUser
 from app.db.models import OrderKind, Priority, ServiceOrder, User
 from app.domain.schemas import ExternalRef, Page, Timestamp
 from app.domain.service_orders import actions, service
-from app.domain.service_orders.records import add_order_record
 from app.domain.service_orders.schemas import (
     AssignBody,
     ConfirmBody,
     EmptyBody,
+    HoldBody,
     ReasonBody,
     ReportBody,
     ServiceOrderCreate,
     ServiceOrderRead,
     ServiceOrderUpdate,
 )
-from app.domain.timeline import RecordCreate, RecordRead, TimelineEntry, timeline
 from app.http.deps import IfMatch, Paging, RequiredIfMatch, Session, require_json_body, set_etag
+from app.routers.history import History, add_history_routes
 
 router = APIRouter(
     prefix="/service-orders", tags=["service-orders"], dependencies=[Depends(require_json_body)]
@@ -144,11 +144,12 @@ async def hold_service_order(
     session: Session,
     user: CurrentUser,
     order_id: uuid.UUID,
-    body: ReasonBody,
+    body: HoldBody,
     version: IfMatch,
     response: Response,
 ) -> ServiceOrderRead:
-    """Put the order on hold with a reason; the SLA clock stops."""
+    """Put the order on hold with an internal reason (and optionally a message for the
+    customer); the SLA clock stops."""
     order = await actions.hold(session, user, order_id, body, version)
     return await _answer(session, user, order, response)
 
@@ -237,19 +238,18 @@ async def cancel_service_order(
     return await _answer(session, user, order, response)
 
 
-@router.post("/{order_id}/records", status_code=status.HTTP_201_CREATED)
-async def add_service_order_record(
-    session: Session, user: CurrentUser, order_id: uuid.UUID, body: RecordCreate
-) -> RecordRead:
-    """Write down a contact or work step (customers: messages through the portal only)."""
-    record = await add_order_record(session, user, order_id, body)
-    return RecordRead.model_validate(record)
-
-
-@router.get("/{order_id}/timeline")
-async def get_service_order_timeline(
-    session: Session, user: CurrentUser, order_id: uuid.UUID
-) -> list[TimelineEntry]:
-    """Everything that happened to the order, oldest first (customers: public entries)."""
-    order = await service.get_order(session, user, order_id)
-    return await timeline(session, user, service.OBJECT_TYPE, order.id)
+add_history_routes(
+    router,
+    History(
+        noun="service_order",
+        path_param="order_id",
+        object_type=service.OBJECT_TYPE,
+        load=service.get_order,
+        public=service.PUBLIC_CHANGES,
+        timeline_doc="Everything that happened to the order, oldest first (customers: public "
+        "entries).",
+        records_doc="Write down a contact or work step (customers: messages through the portal "
+        "only, size- and rate-limited).",
+    ),
+    record_writer=CurrentUser,
+)

@@ -31,6 +31,7 @@ from app.domain.service_orders.booking import book_engineer
 from app.domain.service_orders.schemas import (
     AssignBody,
     ConfirmBody,
+    HoldBody,
     ReasonBody,
     ReportBody,
     decode_png_data_url,
@@ -153,7 +154,7 @@ async def hold(
     session: AsyncSession,
     actor: User,
     order_id: uuid.UUID,
-    body: ReasonBody,
+    body: HoldBody,
     version: int | None,
 ) -> ServiceOrder:
     step = await _begin(session, actor, order_id, "hold", version)
@@ -161,10 +162,12 @@ async def hold(
     session.add(SlaPause(order_id=step.order.id, kind=PauseKind.hold, started_at=now))
     step.order.held_from = step.from_status
     step.order.hold_reason = body.reason
+    step.order.hold_message = body.customer_message
     step.order.status = step.to_status
     # Judge the clocks as they stop: an order late before the hold stays (and is shown) late.
     await refresh_sla(session, step.order, actor, held_since=now)
-    return step.finish(reason=body.reason)
+    told = {"customer_message": body.customer_message} if body.customer_message else {}
+    return step.finish(reason=body.reason, **told)
 
 
 async def resume(
@@ -174,6 +177,7 @@ async def resume(
     await _end_pauses(session, step.order, PauseKind.hold)
     step.order.held_from = None
     step.order.hold_reason = None
+    step.order.hold_message = None
     step.order.status = step.to_status
     await refresh_sla(session, step.order, actor)
     return step.finish(due_at=step.order.due_at)
