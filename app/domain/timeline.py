@@ -75,6 +75,9 @@ class TimelineEntry(StaffFieldsModel):
     to_status: str | None = None
     changes: dict[str, Any] | None = None
     seq: int | None = StaffOnly("the event's position in the integration feed")
+    people: list[UserSummary] = Field(
+        default_factory=list, description="the users its changes name (assignee_id …), by name"
+    )
     record: RecordRead | None = None
 
 
@@ -277,11 +280,15 @@ async def timeline(session: AsyncSession, user: User, query: TimelineQuery) -> T
     ]
     merged.sort(key=lambda item: item[0])
     page, next_cursor = _cut(merged, query.limit)
-    people = await load_people(
-        session, [row.actor_id if isinstance(row, Event) else row.author_id for row in page]
-    )
+    shown = {
+        row.seq: _changes_for(row, user, query.public) for row in page if isinstance(row, Event)
+    }
+    named = [row.actor_id if isinstance(row, Event) else row.author_id for row in page]
+    named += [person for changes in shown.values() for person in _people_in(changes)]
+    people = await load_people(session, named)
     return TimelinePage(
-        items=[_entry(row, user, query.public, people) for row in page], next_cursor=next_cursor
+        items=[_entry(row, shown, people, user.role != Role.customer) for row in page],
+        next_cursor=next_cursor,
     )
 
 
@@ -320,7 +327,25 @@ def record_read(record: Record, people: People) -> RecordRead:
     )
 
 
-def _entry(row: Event | Record, user: User, public: PublicChanges, people: People) -> TimelineEntry:
+# Changed fields that name users: an entry lists those people by name as well.
+USER_FIELDS = ("assignee_id", "owner_id")
+
+
+def _people_in(changes: Mapping[str, Any]) -> list[uuid.UUID]:
+    found = []
+    for name in USER_FIELDS:
+        value = changes.get(name)
+        for item in value if isinstance(value, list) else [value]:
+            try:
+                found.append(uuid.UUID(str(item)))
+            except ValueError:
+                continue  # None, or not an id
+    return found
+
+
+def _entry(
+    row: Event | Record, shown: Mapping[Any, dict[str, Any]], people: People, staff: bool
+) -> TimelineEntry:
     if isinstance(row, Record):
         return TimelineEntry(
             type="record",
@@ -329,6 +354,7 @@ def _entry(row: Event | Record, user: User, public: PublicChanges, people: Peopl
             actor=people.get(row.author_id),
             record=record_read(row, people),
         )
+    changes = shown[row.seq]
     entry: dict[str, Any] = {
         "type": "event",
         "at": row.occurred_at,
@@ -337,16 +363,18 @@ def _entry(row: Event | Record, user: User, public: PublicChanges, people: Peopl
         "action": row.action,
         "from_status": row.from_status,
         "to_status": row.to_status,
-        "changes": row.changes,
+        "changes": changes,
+        "people": [people[p] for p in dict.fromkeys(_people_in(changes)) if p in people],
     }
-    if user.role == Role.customer:
-        entry["changes"] = _customer_changes(row, user, public)
-    else:
+    if staff:
         entry["seq"] = row.seq
     return TimelineEntry(**entry)
 
 
-def _customer_changes(event: Event, user: User, public: PublicChanges) -> dict[str, Any]:
+def _changes_for(event: Event, user: User, public: PublicChanges) -> dict[str, Any]:
+    """What `user` may see of the event's changes: everything for staff."""
+    if user.role != Role.customer:
+        return event.changes
     changes = public.visible(event.action, event.changes)
     moved = event.changes.get("customer_id")
     if isinstance(moved, list) and len(moved) == 2 and moved[0] != str(user.customer_id):

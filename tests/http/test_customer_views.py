@@ -29,7 +29,8 @@ ORDER = {
 }  # fmt: skip
 STAFF_ONLY_ORDER = {"sla", "hold_reason", "external_ref"}
 ENTRY = {
-    "type", "at", "actor_id", "actor", "action", "from_status", "to_status", "changes", "record",
+    "type", "at", "actor_id", "actor", "action", "from_status", "to_status", "changes", "people",
+    "record",
 }  # fmt: skip
 RECORD = {
     "id", "object_type", "object_id", "kind", "channel", "body", "author_id", "author",
@@ -181,6 +182,8 @@ async def test_timeline_entry_fields_and_what_they_say(client, scene, users):
     created, assign, _, _, hold = entries
     assert "external_ref" not in created["changes"]
     assert assign["changes"] == {"assignee_id": [None, str(users["engineer"].id)]}
+    engineer = users["engineer"]
+    assert assign["people"] == [{"id": str(engineer.id), "name": engineer.name, "role": "engineer"}]
     assert hold["changes"] == {"customer_message": HOLD_MESSAGE}
     _no_staff_secrets(response, users)
     assert "Grumpy" not in response.text

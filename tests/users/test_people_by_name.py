@@ -77,3 +77,18 @@ async def test_the_event_feed_names_the_actor(client, factory, users):
     feed = await client.get("/api/v1/events", headers=factory.headers(clerk_user))
     [event] = [e for e in feed.json()["items"] if e["object_type"] == "service_order"]
     assert event["actor"] == {"id": str(clerk_user.id), "name": clerk_user.name, "role": "clerk"}
+
+
+async def test_timeline_names_the_people_its_changes_mention(client, factory, users):
+    clerk = factory.headers(users["clerk"])
+    first, second = users["engineer"], await factory.user("engineer", name="Second Engineer")
+    created = await client.post(API, json=order_body(users["customer"].customer_id), headers=clerk)
+    order_id = created.json()["id"]
+    for engineer in (first, second):
+        await act(client, clerk, order_id, "assign", {"assignee_id": str(engineer.id)})
+
+    timeline = await client.get(f"{API}/{order_id}/timeline", headers=clerk)
+
+    reassigned = timeline.json()["items"][-1]
+    assert reassigned["changes"]["assignee_id"] == [str(first.id), str(second.id)]
+    assert [p["name"] for p in reassigned["people"]] == [first.name, "Second Engineer"]
