@@ -26,7 +26,14 @@ from app.db.models import Event, Record, Role, User
 from app.db.types import utcnow
 from app.domain.errors import TooManyRequests, ValidationFailed
 from app.domain.events import customer_of, record_event
-from app.domain.schemas import LongText, ReadModel, StaffFieldsModel, StaffOnly, WriteModel
+from app.domain.schemas import (
+    LongText,
+    ReadModel,
+    StaffFieldsModel,
+    StaffOnly,
+    WriteModel,
+    to_utc,
+)
 from app.domain.users.schemas import UserSummary
 from app.domain.users.summaries import People, load_people
 
@@ -194,6 +201,7 @@ def _decode_cursor(cursor: str) -> Position:
         at = datetime.fromisoformat(data["t"])
         if at.tzinfo is None or data["k"] not in (0, 1):
             raise ValueError("bad cursor")
+        at = to_utc(at)  # an instant at the ends of time is refused here, not by the driver
         key: Any = int(data["i"]) if data["k"] == 0 else uuid.UUID(data["i"])
         if data["k"] == 0 and not 0 <= key < 2**63:
             raise ValueError("bad cursor")

@@ -1,6 +1,8 @@
 """Timelines and record lists are paged like every list: limit, cursor, {items, next_cursor},
 oldest first, stable while entries are added (issue 7)."""
 
+import base64
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -153,9 +155,23 @@ async def test_customers_list_no_internal_records(client, factory, users):
     assert "pays late" not in response.text
 
 
+def _cursor(at, kind, key):
+    raw = json.dumps({"t": at, "k": kind, "i": key}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
 @pytest.mark.parametrize(
     "cursor",
-    ["garbage", "eyJ0IjoiMjAyNiJ9", "eyJ0IjoiMjAyNi0wMS0wMVQwMDowMDowMCIsImsiOjAsImkiOiIxIn0"],
+    [
+        "garbage",
+        "eyJ0IjoiMjAyNiJ9",
+        _cursor("2026-01-01T00:00:00", 0, "1"),  # no offset
+        _cursor("0001-01-01T00:00:00+14:00", 0, "1"),  # before the start of time in UTC
+        _cursor("2026-01-01T00:00:00+00:00", 0, str(2**70)),
+        _cursor("2026-01-01T00:00:00+00:00", 1, "not-a-uuid"),
+        _cursor("2026-01-01T00:00:00+00:00", 2, "1"),
+        base64.urlsafe_b64encode(b"[1, 2]").decode(),
+    ],
 )
 async def test_a_damaged_cursor_is_a_422(client, factory, users, cursor):
     customer = await factory.customer()
