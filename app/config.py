@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # The SLA watcher runs inside the API process unless switched off (then run `aftercare worker`).
     sla_worker_in_process: bool = True
     sla_worker_interval_seconds: float = Field(default=60, gt=0)
+    # What a customer may write into records (messages): characters per record, records per hour.
+    customer_record_max_chars: int = Field(default=2000, ge=1, le=10_000)
+    customer_records_per_hour: int = Field(default=30, ge=1)
     # Allow more than one origin with a JSON list: CORS_ORIGINS='["https://spa.example"]'
 
     @model_validator(mode="after")

@@ -13,9 +13,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_serializer,
 )
 
 T = TypeVar("T")
@@ -126,6 +128,52 @@ class PatchModel(WriteModel):
 
 class ReadModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+STAFF_ONLY = "x-staff-only"
+
+
+def StaffOnly(description: str) -> Any:
+    """A read field that only staff receive: a customer's representation leaves it out."""
+    return Field(
+        default=None,
+        description=f"{description} (staff only: not sent to customers)",
+        json_schema_extra={STAFF_ONLY: True},
+    )
+
+
+class StaffFieldsModel(ReadModel):
+    """A read with StaffOnly fields. Build it without them for a customer and they are left out
+    of the JSON altogether (not sent as null), so a customer's answer cannot carry them."""
+
+    # No return annotation: with one, pydantic would publish that type instead of the model.
+    @model_serializer(mode="wrap")
+    def _leave_out_unset_staff_fields(self, handler: SerializerFunctionWrapHandler):
+        data = handler(self)
+        for name in staff_only_fields(type(self)) - self.model_fields_set:
+            data.pop(name, None)
+        return data
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_for(model: type[M], row: Any, *, staff: bool, **computed: Any) -> M:
+    """`model` filled from `row`'s attributes (and `computed` values); without staff rights its
+    StaffOnly fields are left out, so they are not sent at all."""
+    names = model.model_fields.keys() - computed.keys()
+    if not staff:
+        names -= staff_only_fields(model)
+    return model(**{name: getattr(row, name) for name in names}, **computed)
+
+
+@cache
+def staff_only_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, info in model.model_fields.items()
+        if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(STAFF_ONLY)
+    )
 
 
 class Page(BaseModel, Generic[T]):

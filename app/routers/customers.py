@@ -7,8 +7,8 @@ from app.auth.dependencies import CurrentUser, Office
 from app.domain.customers import service
 from app.domain.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
 from app.domain.schemas import ExternalRef, Page
-from app.domain.timeline import RecordCreate, RecordRead, TimelineEntry, add_record, timeline
 from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
+from app.routers.history import History, add_history_routes
 
 router = APIRouter(
     prefix="/customers", tags=["customers"], dependencies=[Depends(require_json_body)]
@@ -67,20 +67,16 @@ async def update_customer(
     return service.to_read(customer, user)
 
 
-@router.post("/{customer_id}/records", status_code=status.HTTP_201_CREATED)
-async def add_customer_record(
-    session: Session, user: Office, customer_id: uuid.UUID, body: RecordCreate
-) -> RecordRead:
-    """Write down a contact with the customer that belongs to no order."""
-    customer = await service.get_customer(session, user, customer_id)
-    record = await add_record(session, user, service.OBJECT_TYPE, customer, body)
-    return RecordRead.model_validate(record)
-
-
-@router.get("/{customer_id}/timeline")
-async def get_customer_timeline(
-    session: Session, user: CurrentUser, customer_id: uuid.UUID
-) -> list[TimelineEntry]:
-    """The customer's history: changes and records, oldest first."""
-    customer = await service.get_customer(session, user, customer_id)
-    return await timeline(session, user, service.OBJECT_TYPE, customer.id)
+add_history_routes(
+    router,
+    History(
+        noun="customer",
+        path_param="customer_id",
+        object_type=service.OBJECT_TYPE,
+        load=service.get_customer,
+        public=service.PUBLIC_CHANGES,
+        timeline_doc="The customer's history: changes and records, oldest first.",
+        records_doc="Write down a contact with the customer that belongs to no order.",
+    ),
+    record_writer=Office,
+)

@@ -12,8 +12,8 @@ from app.domain.devices.schemas import (
     WarrantyRead,
 )
 from app.domain.schemas import ExternalRef, IsoDate, Page
-from app.domain.timeline import TimelineEntry, timeline
 from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
+from app.routers.history import History, add_history_routes
 
 router = APIRouter(prefix="/devices", tags=["devices"], dependencies=[Depends(require_json_body)])
 
@@ -95,10 +95,14 @@ async def get_device_warranty(
     return service.warranty_on(device, on or request.app.state.settings.business_today())
 
 
-@router.get("/{device_id}/timeline")
-async def get_device_timeline(
-    session: Session, user: CurrentUser, device_id: uuid.UUID
-) -> list[TimelineEntry]:
-    """The device's history, oldest first."""
-    device = await service.get_device(session, user, device_id)
-    return await timeline(session, user, service.OBJECT_TYPE, device.id)
+add_history_routes(
+    router,
+    History(
+        noun="device",
+        path_param="device_id",
+        object_type=service.OBJECT_TYPE,
+        load=service.get_device,
+        public=service.PUBLIC_CHANGES,
+        timeline_doc="The device's history, oldest first (customers: from while it was theirs).",
+    ),
+)

@@ -9,18 +9,18 @@ from app.db.models import OrderKind, Priority, ServiceOrder, User
 from app.domain.schemas import EmptyBody, ExternalRef, Page, ReasonBody, Timestamp
 from app.domain.service_orders import service
 from app.domain.service_orders.actions import SERVICE_ORDERS
-from app.domain.service_orders.records import add_order_record
 from app.domain.service_orders.schemas import (
     AssignBody,
     ConfirmBody,
+    HoldBody,
     ReportBody,
     ServiceOrderCreate,
     ServiceOrderRead,
     ServiceOrderUpdate,
 )
-from app.domain.timeline import RecordCreate, RecordRead, TimelineEntry, timeline
 from app.http.actions import ActionCall, action_runner
 from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
+from app.routers.history import History, add_history_routes
 
 router = APIRouter(
     prefix="/service-orders", tags=["service-orders"], dependencies=[Depends(require_json_body)]
@@ -129,8 +129,9 @@ async def start_service_order(
 
 
 @router.post("/{order_id}/hold")
-async def hold_service_order(order_id: uuid.UUID, body: ReasonBody, act: Act) -> ServiceOrderRead:
-    """Put the order on hold with a reason; the SLA clock stops."""
+async def hold_service_order(order_id: uuid.UUID, body: HoldBody, act: Act) -> ServiceOrderRead:
+    """Put the order on hold with an internal reason (and optionally a message for the
+    customer); the SLA clock stops."""
     return await act("hold", order_id, body)
 
 
@@ -176,19 +177,18 @@ async def cancel_service_order(order_id: uuid.UUID, body: ReasonBody, act: Act) 
     return await act("cancel", order_id, body)
 
 
-@router.post("/{order_id}/records", status_code=status.HTTP_201_CREATED)
-async def add_service_order_record(
-    session: Session, user: CurrentUser, order_id: uuid.UUID, body: RecordCreate
-) -> RecordRead:
-    """Write down a contact or work step (customers: messages through the portal only)."""
-    record = await add_order_record(session, user, order_id, body)
-    return RecordRead.model_validate(record)
-
-
-@router.get("/{order_id}/timeline")
-async def get_service_order_timeline(
-    session: Session, user: CurrentUser, order_id: uuid.UUID
-) -> list[TimelineEntry]:
-    """Everything that happened to the order, oldest first (customers: public entries)."""
-    order = await service.get_order(session, user, order_id)
-    return await timeline(session, user, service.OBJECT_TYPE, order.id)
+add_history_routes(
+    router,
+    History(
+        noun="service_order",
+        path_param="order_id",
+        object_type=service.OBJECT_TYPE,
+        load=service.get_order,
+        public=service.PUBLIC_CHANGES,
+        timeline_doc="Everything that happened to the order, oldest first (customers: public "
+        "entries).",
+        records_doc="Write down a contact or work step (customers: messages through the portal "
+        "only, size- and rate-limited).",
+    ),
+    record_writer=CurrentUser,
+)

@@ -5,10 +5,11 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.auth.dependencies import Office, Staff
 from app.domain.schemas import ExternalRef, Page
-from app.domain.timeline import TimelineEntry, timeline
+from app.domain.timeline import PublicChanges
 from app.domain.vendors import service
 from app.domain.vendors.schemas import VendorCreate, VendorRead, VendorUpdate
 from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
+from app.routers.history import History, add_history_routes
 
 router = APIRouter(prefix="/vendors", tags=["vendors"], dependencies=[Depends(require_json_body)])
 
@@ -65,10 +66,15 @@ async def update_vendor(
     return service.to_read(vendor, user)
 
 
-@router.get("/{vendor_id}/timeline")
-async def get_vendor_timeline(
-    session: Session, user: Staff, vendor_id: uuid.UUID
-) -> list[TimelineEntry]:
-    """The station's history, oldest first."""
-    vendor = await service.get_vendor(session, user, vendor_id)
-    return await timeline(session, user, service.OBJECT_TYPE, vendor.id)
+add_history_routes(
+    router,
+    History(
+        noun="vendor",
+        path_param="vendor_id",
+        object_type=service.OBJECT_TYPE,
+        load=service.get_vendor,
+        public=PublicChanges(frozenset()),  # customers never see vendors
+        timeline_doc="The station's history, oldest first.",
+    ),
+    reader=Staff,
+)

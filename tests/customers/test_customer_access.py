@@ -39,7 +39,7 @@ EXPECTED = {
 
 async def _state(client, headers, customer_id):
     listed = (await client.get(URL, headers=headers)).json()["items"]
-    timeline = (await client.get(f"{URL}/{customer_id}/timeline", headers=headers)).json()
+    timeline = (await client.get(f"{URL}/{customer_id}/timeline", headers=headers)).json()["items"]
     return listed, timeline
 
 
@@ -108,7 +108,7 @@ async def test_customer_user_cannot_change_its_own_company(client, factory, user
     after = await client.get(f"{URL}/{me.customer_id}", headers=factory.headers(me))
     assert after.json()["version"] == 1
     timeline = await client.get(f"{URL}/{me.customer_id}/timeline", headers=factory.headers(me))
-    assert timeline.json() == []
+    assert timeline.json()["items"] == []
 
 
 async def test_another_company_is_indistinguishable_from_a_missing_one(client, factory, users):

@@ -15,7 +15,8 @@ async def _snapshot(client, factory, clerk):
     headers = factory.headers(clerk)
     items = (await client.get(URL, params={"limit": 200}, headers=headers)).json()["items"]
     timelines = [
-        (await client.get(f"{URL}/{i['id']}/timeline", headers=headers)).json() for i in items
+        (await client.get(f"{URL}/{i['id']}/timeline", headers=headers)).json()["items"]
+        for i in items
     ]
     return items, timelines
 

@@ -76,7 +76,7 @@ async def test_bad_record_is_422_and_writes_nothing(client, factory, clerk):
         assert response.status_code == 422, (body, response.text)
         assert_problem(response, 422, "validation_error")
     timeline = await client.get(f"{URL}/{customer.id}/timeline", headers=factory.headers(clerk))
-    assert timeline.json() == []
+    assert timeline.json()["items"] == []
 
 
 async def test_record_for_unknown_customer_is_404(client, factory, clerk):
@@ -114,7 +114,7 @@ async def test_staff_see_the_whole_timeline_in_order(client, factory, users, rol
     )
 
     assert response.status_code == 200, response.text
-    entries = response.json()
+    entries = response.json()["items"]
     assert _labels(entries) == expected
     assert [e["at"] for e in entries] == sorted(e["at"] for e in entries)
     assert all(e["actor_id"] == str(users["clerk"].id) for e in entries)
@@ -128,9 +128,9 @@ async def test_customer_user_never_sees_internal_records(client, factory, clerk)
     response = await client.get(f"{URL}/{customer_id}/timeline", headers=factory.headers(own_user))
 
     assert response.status_code == 200, response.text
-    assert _labels(response.json()) == [e for e in expected if e != "pays late"]
+    assert _labels(response.json()["items"]) == [e for e in expected if e != "pays late"]
     assert "pays late" not in response.text
-    assert "internal" not in {e["record"]["kind"] for e in response.json() if e["record"]}
+    assert "internal" not in {e["record"]["kind"] for e in response.json()["items"] if e["record"]}
     # The office still sees it.
     staff_view = await client.get(f"{URL}/{customer_id}/timeline", headers=factory.headers(clerk))
     assert "pays late" in staff_view.text

@@ -68,7 +68,7 @@ async def test_creation_is_written_to_the_timeline(client, factory, clerk):
     timeline = await client.get(f"{URL}/{created['id']}/timeline", headers=factory.headers(clerk))
 
     assert timeline.status_code == 200
-    [entry] = timeline.json()
+    [entry] = timeline.json()["items"]
     assert entry["type"] == "event"
     assert entry["action"] == "created"
     assert entry["actor_id"] == str(clerk.id)
@@ -101,7 +101,7 @@ async def test_patch_changes_fields_bumps_version_and_logs_an_update(client, fac
 
     timeline = (
         await client.get(f"{URL}/{customer.id}/timeline", headers=factory.headers(clerk))
-    ).json()
+    ).json()["items"]
     [update] = [e for e in timeline if e["action"] == "updated"]
     assert update["actor_id"] == str(clerk.id)
     assert update["changes"] == {
@@ -132,7 +132,7 @@ async def test_patch_without_a_real_change_keeps_the_version(client, factory, cl
     assert response.status_code == 200, response.text
     assert response.headers["etag"] == '"1"'
     timeline = await client.get(f"{URL}/{customer.id}/timeline", headers=factory.headers(clerk))
-    assert [e["action"] for e in timeline.json()] == []
+    assert [e["action"] for e in timeline.json()["items"]] == []
 
 
 async def test_unknown_customer_is_404(client, factory, clerk):

@@ -44,7 +44,7 @@ EXPECTED = {
 
 async def _state(client, headers, device_id):
     listed = (await client.get(URL, headers=headers)).json()["items"]
-    timeline = (await client.get(f"{URL}/{device_id}/timeline", headers=headers)).json()
+    timeline = (await client.get(f"{URL}/{device_id}/timeline", headers=headers)).json()["items"]
     return listed, timeline
 
 

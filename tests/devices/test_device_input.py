@@ -27,7 +27,8 @@ async def _snapshot(client, factory, clerk):
     headers = factory.headers(clerk)
     items = (await client.get(URL, params={"limit": 200}, headers=headers)).json()["items"]
     timelines = [
-        (await client.get(f"{URL}/{d['id']}/timeline", headers=headers)).json() for d in items
+        (await client.get(f"{URL}/{d['id']}/timeline", headers=headers)).json()["items"]
+        for d in items
     ]
     return items, timelines
 

@@ -61,7 +61,7 @@ async def test_creation_is_on_the_device_timeline(client, factory, clerk):
         f"{URL}/{created.json()['id']}/timeline", headers=factory.headers(clerk)
     )
     assert timeline.status_code == 200
-    [entry] = timeline.json()
+    [entry] = timeline.json()["items"]
     assert (entry["action"], entry["actor_id"]) == ("created", str(clerk.id))
     assert entry["changes"]["serial_number"] == created.json()["serial_number"]
 
@@ -90,7 +90,7 @@ async def test_patch_changes_fields_bumps_version_and_logs_an_update(client, fac
     assert fetched.json() == body  # the PATCH answered with what was stored
 
     timeline = await client.get(f"{URL}/{device.id}/timeline", headers=factory.headers(clerk))
-    [update] = [e for e in timeline.json() if e["action"] == "updated"]
+    [update] = [e for e in timeline.json()["items"] if e["action"] == "updated"]
     assert update["actor_id"] == str(clerk.id)
     assert update["changes"] == {
         "model": ["Old", "New"],

@@ -101,4 +101,4 @@ async def _timeline(app, factory, users, customer_id):
         response = await client.get(
             f"/api/v1/customers/{customer_id}/timeline", headers=factory.headers(users["clerk"])
         )
-    return response.json()
+    return response.json()["items"]

@@ -58,3 +58,75 @@ async def test_list_query_count_does_not_grow_with_rows(client, factory, users, 
     assert response.status_code == 200
     assert len(response.json()["items"]) >= 12
     assert len(many) == len(few), many
+
+
+async def _grow_history(client, factory, users, order_id: str, n: int) -> None:
+    """n more records on the order, each by a different engineer, plus the events they write."""
+    clerk = factory.headers(users["clerk"])
+    for _ in range(n):
+        engineer = await factory.user("engineer")
+        await client.post(
+            f"{API}/{order_id}/assign", json={"assignee_id": str(engineer.id)}, headers=clerk
+        )
+        await client.post(
+            f"{API}/{order_id}/records",
+            json={"kind": "work", "body": "step"},
+            headers=factory.headers(engineer),
+        )
+
+
+@pytest.mark.parametrize("path", ["timeline", "records"])
+async def test_history_query_count_does_not_grow_with_entries_or_people(
+    client, factory, users, engine, path
+):
+    """Entries name their actors by display summary, loaded in one query per page."""
+    customer = await factory.customer()
+    clerk = factory.headers(users["clerk"])
+    created = await client.post(API, json=order_body(customer.id), headers=clerk)
+    order_id = created.json()["id"]
+    await _grow_history(client, factory, users, order_id, 2)
+    with count_queries(engine) as few:
+        assert (await client.get(f"{API}/{order_id}/{path}?limit=200", headers=clerk)).is_success
+    await _grow_history(client, factory, users, order_id, 10)
+    with count_queries(engine) as many:
+        response = await client.get(f"{API}/{order_id}/{path}?limit=200", headers=clerk)
+    assert len(response.json()["items"]) >= 10
+    assert (
+        len(
+            {
+                e["author"]["id"] if path == "records" else e["actor"]["id"]
+                for e in response.json()["items"]
+            }
+        )
+        >= 10
+    )
+    assert len(many) == len(few), many
+
+
+async def test_event_feed_and_my_work_query_counts_do_not_grow(client, factory, users, engine):
+    customer = await factory.customer()
+    engineer = factory.headers(users["engineer"])
+    clerk = factory.headers(users["clerk"])
+
+    async def assign_orders(n: int) -> None:
+        for _ in range(n):
+            created = await client.post(API, json=order_body(customer.id), headers=clerk)
+            await client.post(
+                f"{API}/{created.json()['id']}/assign",
+                json={"assignee_id": str(users["engineer"].id)},
+                headers=factory.headers(await factory.user("clerk")),
+            )
+
+    await assign_orders(2)
+    with count_queries(engine) as few_feed:
+        assert (await client.get("/api/v1/events?limit=200", headers=clerk)).is_success
+    with count_queries(engine) as few_work:
+        assert (await client.get("/api/v1/users/me/work", headers=engineer)).is_success
+    await assign_orders(10)
+    with count_queries(engine) as many_feed:
+        feed = await client.get("/api/v1/events?limit=200", headers=clerk)
+    with count_queries(engine) as many_work:
+        work = await client.get("/api/v1/users/me/work", headers=engineer)
+    assert len(work.json()["items"]) == 12
+    assert len({e["actor"]["id"] for e in feed.json()["items"]}) >= 10
+    assert (len(many_feed), len(many_work)) == (len(few_feed), len(few_work))

@@ -160,7 +160,7 @@ class Desk:
         oid = order if isinstance(order, str) else order["id"]
         response = await self.client.get(f"{API}/{oid}/timeline", headers=self.headers(who))
         assert response.status_code == 200, response.text
-        return [e for e in response.json() if e["type"] == "event"]
+        return [e for e in response.json()["items"] if e["type"] == "event"]
 
     async def order_in(
         self, state: str, kind: str = "remote", held_from: str = "in_progress", **fields: Any

@@ -346,7 +346,7 @@ async def test_bad_record_bodies_change_nothing(desk):
     await _refuse_all(desk, "POST", url, cases)
     await _refuse_all(desk, "POST", url, cases, "engineer")
     timeline = await desk.client.get(f"{API}/{order['id']}/timeline", headers=desk.headers())
-    assert [e for e in timeline.json() if e["type"] == "record"] == []
+    assert [e for e in timeline.json()["items"] if e["type"] == "record"] == []
     await assert_unchanged(desk, order, 3)
 
 

@@ -67,7 +67,7 @@ async def test_remote_service_from_call_to_closed(client, factory, users):
     notes = await client.get("/api/v1/notifications", headers=customer)
     assert [n["kind"] for n in notes.json()["items"]] == ["completion_notice"]
 
-    staff_timeline = (await client.get(f"{API}/{oid}/timeline", headers=clerk)).json()
+    staff_timeline = (await client.get(f"{API}/{oid}/timeline", headers=clerk)).json()["items"]
     actions = [e["action"] for e in staff_timeline if e["type"] == "event"]
     assert actions == [
         "created",
@@ -81,7 +81,7 @@ async def test_remote_service_from_call_to_closed(client, factory, users):
     ]
     bodies = [e["record"]["body"] for e in staff_timeline if e["type"] == "record"]
     assert bodies == ["Called the customer", "Toner supplier slow"]
-    public = (await client.get(f"{API}/{oid}/timeline", headers=customer)).json()
+    public = (await client.get(f"{API}/{oid}/timeline", headers=customer)).json()["items"]
     assert [e["record"]["body"] for e in public if e["type"] == "record"] == ["Called the customer"]
 
 
@@ -126,5 +126,5 @@ async def test_onsite_service_signed_by_the_customer(client, factory, users):
     assert closed.json()["status"] == "closed"
     notes = await client.get("/api/v1/notifications", headers=customer)
     assert [n["kind"] for n in notes.json()["items"]] == ["completion_notice"]
-    public = (await client.get(f"{API}/{oid}/timeline", headers=customer)).json()
+    public = (await client.get(f"{API}/{oid}/timeline", headers=customer)).json()["items"]
     assert [e["action"] for e in public] == ["created", "assign", "start", "report", "close"]

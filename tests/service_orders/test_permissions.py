@@ -246,7 +246,9 @@ async def test_customer_never_sees_internal_records(desk):
             headers=desk.headers("engineer"),
         )
         assert response.status_code == 201
-    staff = (await desk.client.get(f"{API}/{order['id']}/timeline", headers=desk.headers())).json()
+    staff = (await desk.client.get(f"{API}/{order['id']}/timeline", headers=desk.headers())).json()[
+        "items"
+    ]
     assert [e["record"]["body"] for e in staff if e["type"] == "record"] == [
         "Called",
         "Swapped",
@@ -255,7 +257,7 @@ async def test_customer_never_sees_internal_records(desk):
     public = await desk.client.get(
         f"{API}/{order['id']}/timeline", headers=desk.headers("customer")
     )
-    entries = public.json()
+    entries = public.json()["items"]
     assert [e["record"]["body"] for e in entries if e["type"] == "record"] == ["Called", "Swapped"]
     assert "Secret" not in public.text
 
@@ -271,7 +273,7 @@ async def test_customer_may_add_only_communication_records(desk, kind):
     assert response.status_code in (403, 422)
     assert_problem(response, response.status_code)
     timeline = await desk.client.get(f"{API}/{order['id']}/timeline", headers=desk.headers())
-    assert [e for e in timeline.json() if e["type"] == "record"] == []
+    assert [e for e in timeline.json()["items"] if e["type"] == "record"] == []
 
 
 async def test_customer_message_is_marked_as_coming_through_the_portal(desk, users):

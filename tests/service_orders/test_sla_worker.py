@@ -148,7 +148,7 @@ async def test_warning_at_75_percent_and_breach_at_100_percent_each_once(
     timeline = await client.get(
         f"{API}/{order['id']}/timeline", headers=factory.headers(staff["clerk"])
     )
-    actions = [e["action"] for e in timeline.json() if e["type"] == "event"]
+    actions = [e["action"] for e in timeline.json()["items"] if e["type"] == "event"]
     assert actions == ["created", "sla_warning", "sla_breached"]
 
 

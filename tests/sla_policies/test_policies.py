@@ -80,7 +80,7 @@ async def event_actions(client, factory, users, order, role: str = "supervisor")
     timeline = await client.get(
         f"{API}/{order['id']}/timeline", headers=factory.headers(users[role])
     )
-    return [e["action"] for e in timeline.json() if e["type"] == "event"]
+    return [e["action"] for e in timeline.json()["items"] if e["type"] == "event"]
 
 
 # --- reading ----------------------------------------------------------------------------------

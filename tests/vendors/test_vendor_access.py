@@ -36,7 +36,7 @@ EXPECTED = {
 
 async def _state(client, headers, vendor_id):
     listed = (await client.get(URL, headers=headers)).json()["items"]
-    timeline = (await client.get(f"{URL}/{vendor_id}/timeline", headers=headers)).json()
+    timeline = (await client.get(f"{URL}/{vendor_id}/timeline", headers=headers)).json()["items"]
     return listed, timeline
 
 

@@ -18,7 +18,8 @@ async def _snapshot(client, factory, clerk):
     headers = factory.headers(clerk)
     items = (await client.get(URL, params={"limit": 200}, headers=headers)).json()["items"]
     timelines = [
-        (await client.get(f"{URL}/{v['id']}/timeline", headers=headers)).json() for v in items
+        (await client.get(f"{URL}/{v['id']}/timeline", headers=headers)).json()["items"]
+        for v in items
     ]
     return items, timelines
 

@@ -79,7 +79,7 @@ async def test_patch_changes_fields_bumps_version_and_logs_an_update(client, fac
 
     timeline = await client.get(f"{URL}/{vendor.id}/timeline", headers=factory.headers(clerk))
     assert timeline.status_code == 200
-    [update] = [e for e in timeline.json() if e["action"] == "updated"]
+    [update] = [e for e in timeline.json()["items"] if e["action"] == "updated"]
     assert update["actor_id"] == str(clerk.id)
     assert update["changes"] == {
         "name": ["Old", "New"],
@@ -93,7 +93,7 @@ async def test_creation_is_on_the_vendor_timeline(client, factory, clerk):
     timeline = await client.get(
         f"{URL}/{created.json()['id']}/timeline", headers=factory.headers(clerk)
     )
-    [entry] = timeline.json()
+    [entry] = timeline.json()["items"]
     assert (entry["action"], entry["actor_id"]) == ("created", str(clerk.id))
     assert entry["changes"]["name"] == "V"
 

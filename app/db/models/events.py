@@ -32,7 +32,11 @@ class Event(SQLModel, table=True):
 
 class Record(SQLModel, table=True):
     __tablename__ = "records"
-    __table_args__ = (Index("ix_records_object", "object_type", "object_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_records_object", "object_type", "object_id", "created_at"),
+        # A customer's record-writing rate is counted per author over a recent window.
+        Index("ix_records_author_created", "author_id", "created_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     object_type: str = Field(sa_type=String(40))
@@ -41,4 +45,7 @@ class Record(SQLModel, table=True):
     channel: str | None = Field(default=None, sa_type=String(20))
     body: str = Field(sa_type=Text)
     author_id: uuid.UUID = Field(foreign_key="users.id")
+    # The customer the object belonged to when the record was written: a customer's timeline
+    # shows only what was written while the object was theirs (a device can change hands).
+    customer_id: uuid.UUID | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -82,7 +82,9 @@ class ServiceOrder(Entity, table=True):
     status: ServiceOrderStatus = Field(sa_type=String(20), index=True)
     # The state an order was held from, so `resume` returns to it.
     held_from: ServiceOrderStatus | None = Field(default=None, sa_type=String(20))
-    hold_reason: str | None = Field(default=None, sa_type=Text)
+    hold_reason: str | None = Field(default=None, sa_type=Text)  # internal working data
+    # What the customer is told about the hold, if anything (the reason stays internal).
+    hold_message: str | None = Field(default=None, sa_type=Text)
     owner_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
     assignee_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     appointment_start: datetime | None = Field(default=None, sa_type=UTCDateTime)

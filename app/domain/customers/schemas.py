@@ -11,7 +11,8 @@ from app.domain.schemas import (
     Name,
     PatchModel,
     Phone,
-    ReadModel,
+    StaffFieldsModel,
+    StaffOnly,
     WriteModel,
 )
 
@@ -37,7 +38,7 @@ class CustomerUpdate(CustomerFields, PatchModel):
     name: Name | None = None
 
 
-class CustomerRead(ReadModel):
+class CustomerRead(StaffFieldsModel):
     id: uuid.UUID
     code: str
     name: str
@@ -45,7 +46,7 @@ class CustomerRead(ReadModel):
     phone: str | None
     email: str | None
     address: str | None
-    external_ref: str | None
+    external_ref: str | None = StaffOnly("the key the department's ERP/CRM uses")
     version: int
     created_at: datetime
     updated_at: datetime

@@ -4,14 +4,20 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.db.models import OFFICE_ROLES, Customer, User
+from app.db.models import OFFICE_ROLES, Customer, Role, User
 from app.db.repositories.scoping import select_visible
 from app.domain.common import check_version, ensure_unique, get_or_404, text_search
 from app.domain.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
 from app.domain.events import add_created, save_changes
 from app.domain.pagination import PageParams, PageResult, paginate
+from app.domain.schemas import read_for
+from app.domain.timeline import PublicChanges
 
 OBJECT_TYPE = "customer"
+# What a customer user sees of its company record's changes (external_ref is the ERP's key).
+PUBLIC_CHANGES = PublicChanges(
+    frozenset({"code", "name", "contact_name", "phone", "email", "address"})
+)
 SORTS = {
     "created_at": col(Customer.created_at),
     "updated_at": col(Customer.updated_at),
@@ -29,7 +35,9 @@ class CustomerFilters:
 
 def to_read(customer: Customer, user: User) -> CustomerRead:
     actions = ["update", "add_record"] if user.role in OFFICE_ROLES else []
-    return CustomerRead.model_validate(customer).model_copy(update={"allowed_actions": actions})
+    return read_for(
+        CustomerRead, customer, staff=user.role != Role.customer, allowed_actions=actions
+    )
 
 
 async def create_customer(session: AsyncSession, actor: User, data: CustomerCreate) -> Customer:

@@ -11,6 +11,8 @@ from app.domain.schemas import (
     Name,
     PatchModel,
     ReadModel,
+    StaffFieldsModel,
+    StaffOnly,
     WriteModel,
 )
 
@@ -50,7 +52,7 @@ class DeviceUpdate(DeviceFields, PatchModel):
     model: Name | None = None
 
 
-class DeviceRead(ReadModel):
+class DeviceRead(StaffFieldsModel):
     id: uuid.UUID
     customer_id: uuid.UUID
     serial_number: str
@@ -58,7 +60,7 @@ class DeviceRead(ReadModel):
     configuration: str | None
     purchased_at: date | None
     warranty_until: date | None
-    external_ref: str | None
+    external_ref: str | None = StaffOnly("the key the department's ERP/CRM uses")
     version: int
     created_at: datetime
     updated_at: datetime

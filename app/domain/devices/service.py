@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.db.models import OFFICE_ROLES, Customer, Device, User
+from app.db.models import OFFICE_ROLES, Customer, Device, Role, User
 from app.db.repositories.scoping import select_visible
 from app.domain.common import (
     check_version,
@@ -18,8 +18,16 @@ from app.domain.devices.schemas import DeviceCreate, DeviceRead, DeviceUpdate, W
 from app.domain.errors import ValidationFailed
 from app.domain.events import add_created, save_changes
 from app.domain.pagination import PageParams, PageResult, paginate
+from app.domain.schemas import read_for
+from app.domain.timeline import PublicChanges
 
 OBJECT_TYPE = "device"
+# What a customer sees of a device's changes; customer_id shows only the move to them.
+PUBLIC_CHANGES = PublicChanges(
+    frozenset(
+        {"customer_id", "serial_number", "model", "configuration", "purchased_at", "warranty_until"}
+    )
+)
 SORTS = {
     "created_at": col(Device.created_at),
     "updated_at": col(Device.updated_at),
@@ -38,7 +46,7 @@ class DeviceFilters:
 
 def to_read(device: Device, user: User) -> DeviceRead:
     actions = ["update"] if user.role in OFFICE_ROLES else []
-    return DeviceRead.model_validate(device).model_copy(update={"allowed_actions": actions})
+    return read_for(DeviceRead, device, staff=user.role != Role.customer, allowed_actions=actions)
 
 
 def warranty_on(device: Device, on: date) -> WarrantyRead:

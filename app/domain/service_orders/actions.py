@@ -30,6 +30,7 @@ from app.domain.service_orders.booking import book_engineer
 from app.domain.service_orders.schemas import (
     AssignBody,
     ConfirmBody,
+    HoldBody,
     ReportBody,
     decode_png_data_url,
 )
@@ -105,15 +106,17 @@ async def start(step: Order, _: EmptyBody | None) -> Changes:
 
 
 @SERVICE_ORDER.handles("hold")
-async def hold(step: Order, body: ReasonBody) -> Changes:
+async def hold(step: Order, body: HoldBody) -> Changes:
     order, now = step.obj, utcnow()
     step.session.add(SlaPause(order_id=order.id, kind=PauseKind.hold, started_at=now))
     order.held_from = ServiceOrderStatus(step.from_status)
     order.hold_reason = body.reason
+    order.hold_message = body.customer_message
     step.enter()
     # Judge the clocks as they stop: an order late before the hold stays (and is shown) late.
     await refresh_sla(step.session, order, step.actor, held_since=now)
-    return {"reason": body.reason}
+    told = {"customer_message": body.customer_message} if body.customer_message else {}
+    return {"reason": body.reason, **told}
 
 
 @SERVICE_ORDER.handles("resume")
@@ -122,6 +125,7 @@ async def resume(step: Order, _: EmptyBody | None) -> Changes:
     await _end_pauses(step.session, order, PauseKind.hold)
     order.held_from = None
     order.hold_reason = None
+    order.hold_message = None
     step.enter()
     await refresh_sla(step.session, order, step.actor)
     return {"due_at": order.due_at}

@@ -23,10 +23,14 @@ from app.domain.schemas import (
     PatchModel,
     Phone,
     ReadModel,
+    Reason,
+    StaffFieldsModel,
+    StaffOnly,
     Timestamp,
     WriteModel,
 )
 from app.domain.timeline import Channel
+from app.domain.users.schemas import UserSummary
 
 MAX_SIGNATURE_BYTES = 256 * 1024
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -141,6 +145,13 @@ class AssignBody(WriteModel):
     )
 
 
+class HoldBody(WriteModel):
+    reason: Reason = Field(description="why the work waits: internal, never shown to customers")
+    customer_message: Reason | None = Field(
+        default=None, description="what the customer is told about the hold (optional)"
+    )
+
+
 class SignoffBody(WriteModel):
     signer_name: Name
     signature: SignatureDataUrl = Field(
@@ -187,11 +198,12 @@ class SignoffRead(ReadModel):
 
 class ConfirmationRead(ReadModel):
     at: datetime
-    by: uuid.UUID | None
+    by: uuid.UUID | None = Field(description="who recorded it; null when the customer signed")
+    confirmed_by: UserSummary | None = Field(description="the same person, by name")
     channel: str | None
 
 
-class ServiceOrderRead(ReadModel):
+class ServiceOrderRead(StaffFieldsModel):
     id: uuid.UUID
     number: str
     kind: OrderKind
@@ -205,22 +217,25 @@ class ServiceOrderRead(ReadModel):
     priority: Priority
     status: ServiceOrderStatus
     owner_id: uuid.UUID | None
+    owner: UserSummary | None = Field(description="who first received the request (首问负责)")
     assignee_id: uuid.UUID | None
+    assignee: UserSummary | None = Field(description="the engineer working the order")
     appointment_start: datetime | None
     appointment_end: datetime | None
     due_at: datetime | None = Field(description="when the order must be resolved (business time)")
     responded_at: datetime | None
     reported_at: datetime | None
-    sla: SlaRead
+    sla: SlaRead | None = StaffOnly("the SLA clocks and their state")
     overdue: bool
     resolution: str | None
     service_record: str | None
     signoff: SignoffRead | None
     confirmation: ConfirmationRead | None
-    hold_reason: str | None
+    hold_reason: str | None = StaffOnly("why the order is on hold")
+    hold_message: str | None = Field(description="what the customer is told about the hold")
     cancel_reason: str | None
     closed_at: datetime | None
-    external_ref: str | None
+    external_ref: str | None = StaffOnly("the key the department's ERP/CRM uses")
     version: int
     created_at: datetime
     updated_at: datetime

@@ -37,6 +37,7 @@ from app.domain.events import add_created, apply_changes, record_event
 from app.domain.notifications.service import supervisor_ids
 from app.domain.numbering import next_number
 from app.domain.pagination import PageParams, PageResult, paginate
+from app.domain.schemas import read_for
 from app.domain.service_orders import sla
 from app.domain.service_orders.booking import book_engineer
 from app.domain.service_orders.schemas import (
@@ -48,6 +49,8 @@ from app.domain.service_orders.schemas import (
     SlaRead,
 )
 from app.domain.service_orders.workflow import SERVICE_ORDER
+from app.domain.timeline import PublicChanges
+from app.domain.users.summaries import People, load_people
 
 OBJECT_TYPE = "service_order"
 NUMBER_PREFIX = "SO"
@@ -58,6 +61,34 @@ SORTS = {
     "number": col(ServiceOrder.number),
     "priority": col(ServiceOrder.priority),
 }
+# What a customer sees of an order's event changes: the order's own public fields and what the
+# actions record, never the ERP key, booking clashes with other orders, or a hold's reason.
+PUBLIC_CHANGES = PublicChanges(
+    frozenset(
+        {
+            "kind",
+            "channel",
+            "customer_id",
+            "device_id",
+            "subject",
+            "description",
+            "priority",
+            "contact_name",
+            "contact_phone",
+            "appointment_start",
+            "appointment_end",
+            "assignee_id",
+            "responded_at",
+            "due_at",
+            "resolution",
+            "signer_name",
+            "reason",
+            "customer_message",
+            "closed_at",
+        }
+    ),
+    internal={"hold": frozenset({"reason"})},
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +115,7 @@ class OrderView:
     calendar: BusinessCalendar
     pauses: dict[Any, list[SlaPause]] = field(default_factory=dict)
     signatures: dict[Any, bytes] = field(default_factory=dict)
+    people: People = field(default_factory=dict)
 
 
 def record_hash(service_record: str | None) -> str:
@@ -105,32 +137,36 @@ def to_read(order: ServiceOrder, user: User, view: OrderView) -> ServiceOrderRea
         )
     confirmation = None
     if order.confirmation:
+        by = uuid.UUID(order.confirmation["by"]) if order.confirmation.get("by") else None
         confirmation = ConfirmationRead(
             at=datetime.fromisoformat(order.confirmation["at"]),
-            by=uuid.UUID(order.confirmation["by"]) if order.confirmation.get("by") else None,
+            by=by,
+            confirmed_by=view.people.get(by) if by else None,
             channel=order.confirmation.get("channel"),
         )
-    return ServiceOrderRead(
-        **{name: getattr(order, name) for name in _PLAIN_FIELDS},
-        sla=SlaRead(
+    computed: dict[str, Any] = {
+        "owner": view.people.get(order.owner_id) if order.owner_id else None,
+        "assignee": view.people.get(order.assignee_id) if order.assignee_id else None,
+        "overdue": is_overdue(order, pauses, now),
+        "signoff": signoff,
+        "confirmation": confirmation,
+        "allowed_actions": SERVICE_ORDER.allowed_actions(order, user),
+    }
+    staff = user.role != Role.customer
+    if staff:
+        computed["sla"] = SlaRead(
             response_due_at=order.response_due_at,
             resolve_due_at=order.due_at,
             paused_minutes=sla.paused_minutes(pauses, view.calendar, now),
             paused=sla.open_pause(pauses) is not None,
             state=order.sla_state,
-        ),
-        overdue=is_overdue(order, pauses, now),
-        signoff=signoff,
-        confirmation=confirmation,
-        allowed_actions=SERVICE_ORDER.allowed_actions(order, user),
-    )
+        )
+    return read_for(ServiceOrderRead, order, staff=staff, **computed)
 
 
-_PLAIN_FIELDS = [
-    name
-    for name in ServiceOrderRead.model_fields
-    if name not in {"sla", "overdue", "signoff", "confirmation", "allowed_actions"}
-]
+def _people_named_by(order: ServiceOrder) -> list[uuid.UUID | None]:
+    by = (order.confirmation or {}).get("by")
+    return [order.owner_id, order.assignee_id, uuid.UUID(by) if by else None]
 
 
 def is_overdue(order: ServiceOrder, pauses: Sequence[SlaPause], now: datetime) -> bool:
@@ -168,6 +204,7 @@ async def view_for(
 ) -> OrderView:
     view = OrderView(calendar=await sla.load_calendar(session))
     view.pauses = await sla.load_pauses(session, [o.id for o in orders])
+    view.people = await load_people(session, [i for o in orders for i in _people_named_by(o)])
     if with_signature:
         ids = [o.id for o in orders if o.signoff]
         if ids:

@@ -72,3 +72,13 @@ class ClientSecretRead(ReadModel):
 
 class UserCreated(UserRead):
     client_secret: str | None = Field(default=None, description="service accounts only; shown once")
+
+
+class UserSummary(ReadModel):
+    """Who a user reference names, without a second call (SPEC §3 "People by name")."""
+
+    id: uuid.UUID
+    name: str
+    role: Role | None = Field(
+        default=None, description="for staff (engineer, clerk, supervisor); null for customers"
+    )
