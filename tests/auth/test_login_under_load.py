@@ -1,0 +1,100 @@
+"""Logins under concurrency: the throttle cannot be raced, and a flood of anonymous wrong
+passwords never makes an authenticated request wait for a database connection."""
+
+import asyncio
+import time
+
+import pytest
+
+from app.db.session import create_engine
+from app.domain.auth import service
+from tests.auth.helpers import ME_URL, password_grant
+from tests.conftest import DATABASE_URL, build_app, client_for
+from tests.support import assert_problem
+
+SLOW_CHECK_SECONDS = 0.3
+
+
+@pytest.fixture
+def slow_password_checks(monkeypatch):
+    """Count the password checks that actually run, and make each one take a while, so that
+    concurrent logins overlap the way they do with real argon2 under load."""
+    calls = []
+    real = service.verify_password
+
+    async def counted(password, password_hash):
+        calls.append(password)
+        await asyncio.sleep(SLOW_CHECK_SECONDS)
+        return await real(password, password_hash)
+
+    monkeypatch.setattr(service, "verify_password", counted)
+    return calls
+
+
+async def test_parallel_guesses_cannot_race_past_the_throttle(engine, users, slow_password_checks):
+    app = build_app(
+        engine,
+        login_max_failures_per_account=5,
+        login_max_failures_per_account_address=5,
+        login_max_failures_per_address=50,
+        login_queue_seconds=10,
+    )
+    email = users["clerk"].email
+    async with client_for(app) as client:
+        answers = await asyncio.gather(
+            *(password_grant(client, email, f"guess-{n}") for n in range(12))
+        )
+    statuses = sorted(a.status_code for a in answers)
+    assert set(statuses) <= {401, 429}, [a.text for a in answers]
+    assert len(slow_password_checks) <= 5, statuses
+    assert statuses.count(401) == len(slow_password_checks)
+
+
+async def test_wrong_password_flood_does_not_starve_authenticated_requests(
+    users, factory, slow_password_checks
+):
+    """Sixteen anonymous wrong-password logins at once, on an app with a two-connection pool:
+    a logged-in user's request still gets a connection at once."""
+    small = create_engine(DATABASE_URL, pool_size=2, max_overflow=0, pool_timeout=5)
+    app = build_app(small, login_max_failures_per_address=100)
+    headers = factory.headers(users["engineer"])
+    try:
+        async with client_for(app) as client:
+            flood = [
+                asyncio.create_task(password_grant(client, users["clerk"].email, f"nope-{n}"))
+                for n in range(16)
+            ]
+            await asyncio.sleep(SLOW_CHECK_SECONDS / 3)  # the flood is in its password checks
+            started = time.perf_counter()
+            me = await client.get(ME_URL, headers=headers)
+            waited = time.perf_counter() - started
+            answers = await asyncio.gather(*flood)
+    finally:
+        await small.dispose()
+    assert me.status_code == 200, me.text
+    assert waited < SLOW_CHECK_SECONDS / 2, f"an authenticated GET waited {waited:.2f}s"
+    # Every login got a clear answer: wrong password, throttled, or "busy, retry" — never a 500.
+    assert {a.status_code for a in answers} <= {401, 429, 503}, [a.text for a in answers]
+    for answer in answers:
+        if answer.status_code in (429, 503):
+            assert int(answer.headers["retry-after"]) >= 1
+
+
+async def test_logins_beyond_the_slots_are_told_to_retry_at_once(
+    engine, users, slow_password_checks
+):
+    app = build_app(engine, login_max_concurrent=1, login_queue_seconds=0)
+    async with client_for(app) as client:
+        first = asyncio.create_task(password_grant(client, users["clerk"].email, "wrong"))
+        await asyncio.sleep(SLOW_CHECK_SECONDS / 3)  # the first login holds the only slot
+        started = time.perf_counter()
+        busy = await password_grant(client, users["engineer"].email)
+        waited = time.perf_counter() - started
+        assert (await first).status_code == 401
+        later = await password_grant(client, users["engineer"].email)
+    body = assert_problem(busy, 503, "unavailable")
+    assert int(busy.headers["retry-after"]) >= 1
+    assert "retry" in body["detail"]
+    assert waited < SLOW_CHECK_SECONDS / 2
+    assert len(slow_password_checks) == 2  # the refused login never reached a password check
+    assert later.status_code == 200, later.text
