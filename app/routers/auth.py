@@ -109,7 +109,17 @@ async def refresh_token(request: Request, session: Session, body: RefreshRequest
         request.app.state.sessionmaker,
         request.app.state.settings,
         body.refresh_token,
+        client=_refresh_client(request),
     )
+
+
+def _refresh_client(request: Request) -> str:
+    """Who is refreshing, for the reuse grace: the Idempotency-Key when the client sends one
+    (it survives a change of network between a try and its retry), else address and agent."""
+    key = request.headers.get("idempotency-key")
+    if key:
+        return f"key:{key}"
+    return f"agent:{_client_address(request)}|{request.headers.get('user-agent', '')}"
 
 
 @router.post(

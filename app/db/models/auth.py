@@ -28,6 +28,9 @@ class RefreshToken(SQLModel, table=True):
     family_id: uuid.UUID = Field(foreign_key="token_families.id", index=True)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # SHA-256 of who used it (Idempotency-Key, else address and User-Agent): only that client's
+    # retry within the reuse grace gets the same successor instead of revoking the login.
+    used_by: str | None = Field(default=None, sa_type=String(64))
 
 
 class LoginFailure(SQLModel, table=True):
