@@ -12,7 +12,7 @@ from tests.auth.helpers import ME_URL, password_grant
 from tests.conftest import DATABASE_URL, build_app, client_for
 from tests.support import assert_problem
 
-SLOW_CHECK_SECONDS = 0.3
+SLOW_CHECK_SECONDS = 0.5
 
 
 @pytest.fixture
