@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.db.models import LoginFailure
+from app.db.models import KnownLoginAddress, LoginFailure
 from app.db.types import utcnow
 from tests.auth.helpers import TOKEN_URL, client_from, password_grant
 from tests.conftest import build_app, client_for
@@ -176,6 +176,22 @@ async def test_a_distributed_attack_spends_the_account_budget_but_not_at_known_a
     async with client_from(strict_app, "192.0.2.10") as office:  # the owner's usual address
         ok = await password_grant(office, email)
     assert ok.status_code == 200, ok.text
+
+
+async def test_an_address_unused_for_90_days_is_no_longer_known(strict_app, users, sessionmaker):
+    email = users["clerk"].email
+    async with sessionmaker() as session:
+        session.add(
+            KnownLoginAddress(
+                account=email, address="192.0.2.10", last_success_at=utcnow() - timedelta(days=91)
+            )
+        )
+        await session.commit()
+    for bot in range(6):
+        async with client_from(strict_app, f"203.0.113.{bot + 1}") as attacker:
+            await fail(attacker, email, 1)
+    async with client_from(strict_app, "192.0.2.10") as office:
+        assert_throttled(await password_grant(office, email))
 
 
 async def test_ipv6_clients_are_counted_per_64_prefix(strict_app, users):
