@@ -10,7 +10,7 @@ from app.db.session import create_engine
 from app.domain.auth import service
 from tests.auth.helpers import ME_URL, password_grant
 from tests.conftest import DATABASE_URL, build_app, client_for
-from tests.support import assert_problem
+from tests.support import PASSWORD, assert_problem
 
 SLOW_CHECK_SECONDS = 0.5
 
@@ -106,3 +106,23 @@ async def test_logins_beyond_the_slots_are_told_to_retry_at_once(
     assert waited < SLOW_CHECK_SECONDS / 2
     assert len(slow_password_checks) == 2  # the refused login never reached a password check
     assert later.status_code == 200, later.text
+
+
+@pytest.mark.parametrize("password", ["wrong-password", PASSWORD])
+async def test_no_connection_is_held_while_the_password_is_checked(monkeypatch, users, password):
+    own = create_engine(DATABASE_URL)
+    held = []
+    real = service.verify_password
+
+    async def watched(secret, password_hash):
+        held.append(own.pool.checkedout())
+        return await real(secret, password_hash)
+
+    monkeypatch.setattr(service, "verify_password", watched)
+    try:
+        async with client_for(build_app(own)) as client:
+            response = await password_grant(client, users["clerk"].email, password)
+    finally:
+        await own.dispose()
+    assert response.status_code == (200 if password == PASSWORD else 401), response.text
+    assert held == [0]
