@@ -62,12 +62,23 @@ def _pair_key(account: str, address: str) -> str:
     return f"account_address:{account}|{address}"
 
 
-def _limits(settings: Settings, account: str, address: str) -> dict[str, int]:
-    return {
-        _pair_key(account, address): settings.login_max_failures_per_account_address,
-        f"address:{address}": settings.login_max_failures_per_address,
-        f"account:{account}": settings.login_max_failures_per_account,
-    }
+@dataclass(frozen=True)
+class _Limit:
+    key: str
+    max_failures: int
+    applies_at_known_address: bool = True
+
+
+def _limits(settings: Settings, account: str, address: str) -> list[_Limit]:
+    return [
+        _Limit(_pair_key(account, address), settings.login_max_failures_per_account_address),
+        _Limit(f"address:{address}", settings.login_max_failures_per_address),
+        _Limit(
+            f"account:{account}",
+            settings.login_max_failures_per_account,
+            applies_at_known_address=False,
+        ),
+    ]
 
 
 async def _serialize_per_key(session: AsyncSession, keys: list[str]) -> None:
@@ -117,24 +128,24 @@ async def reserve_attempt(
     over its limit. Whether the account exists makes no difference, so nothing is revealed."""
     account, address = identity.lower(), client_bucket(address)
     limits = _limits(settings, account, address)
-    await _serialize_per_key(session, list(limits))
+    await _serialize_per_key(session, [limit.key for limit in limits])
     now = utcnow()
-    rows = [LoginFailure(key=key, at=now) for key in limits]
+    rows = [LoginFailure(key=limit.key, at=now) for limit in limits]
     session.add_all(rows)
     await session.flush()
     since = now - timedelta(seconds=settings.login_window_seconds)
     known = await _is_known_address(session, account, address)
-    for key, limit in limits.items():
-        if known and key.startswith("account:"):
+    for limit in limits:
+        if known and not limit.applies_at_known_address:
             continue
         count, oldest = (
             await session.execute(
                 select(func.count(), func.min(col(LoginFailure.at))).where(
-                    col(LoginFailure.key) == key, col(LoginFailure.at) > since
+                    col(LoginFailure.key) == limit.key, col(LoginFailure.at) > since
                 )
             )
         ).one()
-        if count > limit:
+        if count > limit.max_failures:  # the count includes this attempt's own row
             retry = int((oldest - since).total_seconds()) + 1
             raise TooManyRequests("Too many failed logins; wait before trying again", retry)
     await _purge_expired(session, since)
