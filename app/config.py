@@ -28,10 +28,17 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=14, ge=1, le=365)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     cors_origins: list[str] = []
-    # Login throttling: failures counted in a sliding window per account and per client address.
-    login_window_seconds: int = 15 * 60
-    login_max_failures_per_account: int = 5
-    login_max_failures_per_address: int = 20
+    # Login throttling (docs/security.md): failures in a sliding window per account+address,
+    # per address, and a larger per-account budget that does not apply at known addresses.
+    login_window_seconds: int = Field(default=15 * 60, ge=1)
+    login_max_failures_per_account_address: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_max_failures_per_account: int = Field(default=30, ge=1)
+    # Password checks running at once per process, and how long a login waits for a turn (503).
+    login_max_concurrent: int = Field(default=4, ge=1)
+    login_queue_seconds: float = Field(default=2.0, ge=0)
+    # A refresh token retried by the same client this soon after use answers the same new pair.
+    refresh_reuse_grace_seconds: int = Field(default=60, ge=0, le=300)
     idempotency_ttl_hours: int = Field(default=24, ge=24)
     # "fast" lowers argon2's cost for the test suite only; never use it in production.
     password_hash_profile: Literal["standard", "fast"] = "standard"

@@ -37,14 +37,17 @@ async def current_user(
 
 
 async def load_login(session: AsyncSession, claims: AccessClaims) -> User | None:
-    """The token's user if it is active and its login has not been revoked, else None."""
-    stmt = select(User, col(TokenFamily.revoked_at)).where(col(User.id) == claims.user_id)
-    stmt = stmt.outerjoin(TokenFamily, col(TokenFamily.id) == claims.family_id)
-    row = (await session.execute(stmt)).one_or_none()
-    if row is None:
-        return None
-    user, revoked_at = row
-    return user if user.active and revoked_at is None else None
+    """The token's user if it is active and, for a token naming a login (`sid`), that login
+    exists, is this user's and has not been revoked; else None."""
+    stmt = select(User).where(col(User.id) == claims.user_id, col(User.active).is_(True))
+    if claims.family_id is not None:
+        stmt = stmt.join(
+            TokenFamily,
+            (col(TokenFamily.id) == claims.family_id)
+            & (col(TokenFamily.user_id) == col(User.id))
+            & col(TokenFamily.revoked_at).is_(None),
+        )
+    return (await session.scalars(stmt)).one_or_none()
 
 
 def token_family(request: Request) -> uuid.UUID | None:

@@ -1,3 +1,4 @@
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, status
@@ -5,7 +6,8 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import AfterValidator
 
 from app.auth.dependencies import CurrentUser, no_store, token_family
-from app.domain.auth import service
+from app.domain.auth import refresh, service
+from app.domain.auth.gate import LoginGate
 from app.domain.auth.schemas import LogoutRequest, RefreshRequest, TokenResponse
 from app.domain.errors import ValidationFailed
 from app.http.deps import Session, UnsupportedMediaType, require_json_body
@@ -44,7 +46,26 @@ def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.post("/token", dependencies=[Depends(require_form_body), Depends(no_store)])
+async def login_slot(request: Request) -> AsyncIterator[None]:
+    """Hold one of the process's few login slots for the whole login, commit included (this
+    dependency is set up before the session's, so it is released after it): logins then never
+    hold more than that many database connections, however many arrive (503 beyond)."""
+    state = request.app.state
+    if not hasattr(state, "login_gate"):
+        settings = state.settings
+        state.login_gate = LoginGate(settings.login_max_concurrent, settings.login_queue_seconds)
+    async with state.login_gate.slot():
+        yield
+
+
+@router.post(
+    "/token",
+    dependencies=[
+        Depends(require_form_body),
+        Depends(no_store),
+        Depends(login_slot, scope="function"),
+    ],
+)
 async def issue_token(
     request: Request,
     session: Session,
@@ -83,9 +104,22 @@ async def issue_token(
 @router.post("/refresh", dependencies=[Depends(require_json_body), Depends(no_store)])
 async def refresh_token(request: Request, session: Session, body: RefreshRequest) -> TokenResponse:
     """Trade a refresh token for a new access and refresh token (the old one stops working)."""
-    return await service.rotate_refresh_token(
-        session, request.app.state.sessionmaker, request.app.state.settings, body.refresh_token
+    return await refresh.rotate_refresh_token(
+        session,
+        request.app.state.sessionmaker,
+        request.app.state.settings,
+        body.refresh_token,
+        client=_refresh_client(request),
     )
+
+
+def _refresh_client(request: Request) -> str:
+    """Who is refreshing, for the reuse grace: the Idempotency-Key when the client sends one
+    (it survives a change of network between a try and its retry), else address and agent."""
+    key = request.headers.get("idempotency-key")
+    if key:
+        return f"key:{key}"
+    return f"agent:{_client_address(request)}|{request.headers.get('user-agent', '')}"
 
 
 @router.post(

@@ -32,3 +32,9 @@ def bearer(token: str) -> dict[str, str]:
 
 async def me_status(client: httpx.AsyncClient, access_token: str) -> int:
     return (await client.get(ME_URL, headers=bearer(access_token))).status_code
+
+
+def client_from(app: Any, address: str, **headers: str) -> httpx.AsyncClient:
+    """A client whose requests come from `address` (what the throttle and the refresh grace see)."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers)

@@ -69,6 +69,7 @@ BAD_TOKENS = {
     "sub-not-a-string": lambda uid: sign(claims_for(12345)),
     "sub-unknown-user": lambda uid: sign(claims_for(uuid.uuid4())),
     "sid-not-a-uuid": lambda uid: sign(claims_for(uid, sid="not-a-uuid")),
+    "sid-names-no-login": lambda uid: sign(claims_for(uid, sid=str(uuid.uuid4()))),
     "exp-not-a-number": lambda uid: sign(claims_for(uid, exp="tomorrow")),
     "garbage": lambda uid: "not.a.jwt",
     "empty": lambda uid: "",
@@ -84,6 +85,18 @@ async def test_bad_access_tokens_are_401_problems(client, factory, subtests):
             body = assert_problem(response, 401, "not_authenticated")
             assert "bearer" in response.headers["www-authenticate"].lower()
             assert "Traceback" not in body["detail"]
+
+
+async def test_a_token_naming_another_users_login_is_401(client, users):
+    """A login id (sid) must belong to the token's subject: one user's live login id cannot
+    carry another user's token."""
+    someone = await login(client, users["engineer"].email)
+    sid = jwt.get_unverified_claims(someone["access_token"])["sid"]
+    token = sign(claims_for(users["supervisor"].id, sid=sid))
+    assert_problem(await client.get(ME_URL, headers=bearer(token)), 401, "not_authenticated")
+    # the control case: the same sid with its own user is fine
+    own = sign(claims_for(users["engineer"].id, sid=sid))
+    assert (await client.get(ME_URL, headers=bearer(own))).status_code == 200
 
 
 async def test_missing_or_non_bearer_authorization_is_401(client, users):

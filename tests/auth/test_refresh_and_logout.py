@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 from app.db.models import RefreshToken
 from app.db.types import utcnow
-from tests.auth.helpers import bearer, login, me_status
+from tests.auth.helpers import bearer, client_from, login, me_status
 from tests.support import assert_problem
 
 REFRESH_URL = "/api/v1/auth/refresh"
@@ -17,6 +17,13 @@ LOGOUT_URL = "/api/v1/auth/logout"
 
 async def refresh(client, token):
     return await client.post(REFRESH_URL, json={"refresh_token": token})
+
+
+@pytest.fixture
+async def thief(app):
+    """Another client (address) than the owner's: its use of a spent token is never a retry."""
+    async with client_from(app, "203.0.113.66") as c:
+        yield c
 
 
 async def test_refresh_returns_a_new_working_pair(client, users):
@@ -32,10 +39,10 @@ async def test_refresh_returns_a_new_working_pair(client, users):
     assert await me_status(client, first["access_token"]) == 200
 
 
-async def test_a_refresh_token_works_only_once(client, users):
+async def test_a_refresh_token_works_only_once(client, thief, users):
     first = await login(client, users["clerk"].email)
     assert (await refresh(client, first["refresh_token"])).status_code == 200
-    assert_problem(await refresh(client, first["refresh_token"]), 401, "invalid_grant")
+    assert_problem(await refresh(thief, first["refresh_token"]), 401, "invalid_grant")
 
 
 async def test_reuse_revokes_the_whole_family(client, users):
@@ -43,7 +50,8 @@ async def test_reuse_revokes_the_whole_family(client, users):
     second = (await refresh(client, first["refresh_token"])).json()
     third = (await refresh(client, second["refresh_token"])).json()
 
-    # someone replays a token that was already rotated
+    # someone replays a token that was already rotated (from the owner's own address too: its
+    # successor has been used since, so this cannot be a retry)
     assert_problem(await refresh(client, first["refresh_token"]), 401, "invalid_grant")
 
     # the newest refresh token and every access token of that login stop working
@@ -52,18 +60,22 @@ async def test_reuse_revokes_the_whole_family(client, users):
         assert await me_status(client, pair["access_token"]) == 401
 
 
-async def test_reuse_leaves_other_logins_alone(client, users):
+async def test_reuse_leaves_other_logins_alone(client, thief, users):
     stolen = await login(client, users["clerk"].email)
     other = await login(client, users["clerk"].email)
     await refresh(client, stolen["refresh_token"])
-    await refresh(client, stolen["refresh_token"])  # reuse → that family is revoked
+    reuse = await refresh(thief, stolen["refresh_token"])  # reuse → that family is revoked
+    assert_problem(reuse, 401, "invalid_grant")
+    assert await me_status(client, stolen["access_token"]) == 401
     assert await me_status(client, other["access_token"]) == 200
     assert (await refresh(client, other["refresh_token"])).status_code == 200
 
 
-async def test_two_concurrent_uses_of_one_token_cannot_both_succeed(client, users):
+async def test_two_concurrent_uses_of_one_token_cannot_both_succeed(client, thief, users):
     tokens = await login(client, users["clerk"].email)
-    answers = await asyncio.gather(*(refresh(client, tokens["refresh_token"]) for _ in range(2)))
+    answers = await asyncio.gather(
+        *(refresh(who, tokens["refresh_token"]) for who in (client, thief))
+    )
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200, 401], [a.text for a in answers]
     winner = next(a.json() for a in answers if a.status_code == 200)

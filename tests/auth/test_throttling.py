@@ -1,13 +1,15 @@
-"""Login throttling: repeated failures per account and per client address → 429 + Retry-After."""
+"""Login throttling: repeated failures per account+address, per address, and per account across
+all addresses (a budget that does not apply at the account's known addresses) → 429 + Retry-After.
+"""
 
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from app.db.models import LoginFailure
+from app.db.models import KnownLoginAddress, LoginFailure
 from app.db.types import utcnow
-from tests.auth.helpers import TOKEN_URL, password_grant
+from tests.auth.helpers import TOKEN_URL, client_from, password_grant
 from tests.conftest import build_app, client_for
 from tests.support import PASSWORD, assert_problem
 
@@ -16,11 +18,13 @@ WINDOW_SECONDS = 600
 
 @pytest.fixture(scope="module")
 def strict_app(engine):
-    """An app allowing 3 failures per account and 8 per address in a 10-minute window."""
+    """An app allowing, in a 10-minute window, 3 failures per account from one address, 8 per
+    address, and 6 per account from all addresses together."""
     return build_app(
         engine,
-        login_max_failures_per_account=3,
+        login_max_failures_per_account_address=3,
         login_max_failures_per_address=8,
+        login_max_failures_per_account=6,
         login_window_seconds=WINDOW_SECONDS,
     )
 
@@ -36,6 +40,10 @@ def assert_throttled(response):
     retry_after = int(response.headers["retry-after"])
     assert 1 <= retry_after <= WINDOW_SECONDS + 1
     return body
+
+
+def pair_key(email, address="127.0.0.1"):
+    return f"account_address:{email}|{address}"
 
 
 async def fail(client, email, times):
@@ -95,13 +103,13 @@ async def test_failures_outside_the_window_do_not_count(strict_client, sessionma
     email = users["clerk"].email
     long_ago = utcnow() - timedelta(seconds=WINDOW_SECONDS + 5)
     async with sessionmaker() as session:
-        session.add_all([LoginFailure(key=f"account:{email}", at=long_ago) for _ in range(3)])
+        session.add_all([LoginFailure(key=pair_key(email), at=long_ago) for _ in range(3)])
         await session.commit()
     assert (await password_grant(strict_client, email)).status_code == 200
     # the Retry-After names when the oldest failure in the window leaves it
     async with sessionmaker() as session:
         almost = utcnow() - timedelta(seconds=WINDOW_SECONDS - 30)
-        session.add_all([LoginFailure(key=f"account:{email}", at=almost) for _ in range(3)])
+        session.add_all([LoginFailure(key=pair_key(email), at=almost) for _ in range(3)])
         await session.commit()
     response = await password_grant(strict_client, email)
     assert_throttled(response)
@@ -135,4 +143,62 @@ async def test_expired_failures_are_purged_whatever_their_key(strict_client, ses
     await password_grant(strict_client, "someone-else@test.local", "wrong")
     async with sessionmaker() as session:
         keys = set((await session.scalars(select(LoginFailure.key))).all())
-    assert keys == {"account:someone-else@test.local", "address:127.0.0.1"}
+    assert keys == {
+        "account:someone-else@test.local",
+        "address:127.0.0.1",
+        pair_key("someone-else@test.local"),
+    }
+
+
+async def test_an_attacker_slows_down_without_locking_the_owner_out(strict_app, users):
+    email = users["clerk"].email
+    async with client_from(strict_app, "198.51.100.7") as attacker:
+        await fail(attacker, email, 3)
+        assert_throttled(await password_grant(attacker, email, PASSWORD))
+    async with client_from(strict_app, "192.0.2.10") as owner:
+        ok = await password_grant(owner, email)
+    assert ok.status_code == 200, ok.text
+
+
+async def test_a_distributed_attack_spends_the_account_budget_but_not_at_known_addresses(
+    strict_app, users
+):
+    email = users["clerk"].email
+    async with client_from(strict_app, "192.0.2.10") as office:
+        assert (await password_grant(office, email)).status_code == 200
+    for bot in range(6):  # one guess each from many addresses: the per-address limits never bite
+        async with client_from(strict_app, f"203.0.113.{bot + 1}") as attacker:
+            await fail(attacker, email, 1)
+    async with client_from(strict_app, "203.0.113.200") as attacker:
+        assert_throttled(await password_grant(attacker, email, "guess"))
+    async with client_from(strict_app, "192.0.2.99") as hotel:  # the owner, somewhere new
+        assert_throttled(await password_grant(hotel, email))
+    async with client_from(strict_app, "192.0.2.10") as office:  # the owner's usual address
+        ok = await password_grant(office, email)
+    assert ok.status_code == 200, ok.text
+
+
+async def test_an_address_unused_for_90_days_is_no_longer_known(strict_app, users, sessionmaker):
+    email = users["clerk"].email
+    async with sessionmaker() as session:
+        session.add(
+            KnownLoginAddress(
+                account=email, address="192.0.2.10", last_success_at=utcnow() - timedelta(days=91)
+            )
+        )
+        await session.commit()
+    for bot in range(6):
+        async with client_from(strict_app, f"203.0.113.{bot + 1}") as attacker:
+            await fail(attacker, email, 1)
+    async with client_from(strict_app, "192.0.2.10") as office:
+        assert_throttled(await password_grant(office, email))
+
+
+async def test_ipv6_clients_are_counted_per_64_prefix(strict_app, users):
+    for index in range(8):
+        async with client_from(strict_app, f"2001:db8:1:2::{index + 1:x}") as client:
+            await fail(client, f"nobody-{index}@test.local", 1)
+    async with client_from(strict_app, "2001:db8:1:2:ffff::1") as same_prefix:
+        assert_throttled(await password_grant(same_prefix, users["supervisor"].email))
+    async with client_from(strict_app, "2001:db8:1:3::1") as next_prefix:
+        assert (await password_grant(next_prefix, users["supervisor"].email)).status_code == 200

@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from app.db.models.auth import LoginFailure, RefreshToken, TokenFamily
+from app.db.models.auth import KnownLoginAddress, LoginFailure, RefreshToken, TokenFamily
 from app.db.models.events import Event, Record
 from app.db.models.idempotency import IdempotencyRecord
 from app.db.models.reference import Customer, Device, Vendor
@@ -34,6 +34,7 @@ __all__ = [
     "Device",
     "Event",
     "IdempotencyRecord",
+    "KnownLoginAddress",
     "LoginFailure",
     "Notification",
     "NumberSequence",

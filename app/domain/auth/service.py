@@ -1,12 +1,19 @@
-"""Logins (password and client-credentials grants), refresh-token rotation, logout, throttling."""
+"""Logins (password and client-credentials grants), logout.
+
+A login never holds a database connection while the password is checked: the attempt is
+reserved in a short side transaction of its own (app.domain.auth.throttle), the connection goes
+back to the pool, the hash is checked, and only a success then writes, in the request's unit of
+work. A failure writes nothing more: its reservation already counts it.
+"""
 
 import hashlib
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
@@ -14,15 +21,15 @@ from sqlmodel import col
 from app.auth.passwords import verify_password
 from app.auth.tokens import create_access_token
 from app.config import Settings
-from app.db.models import LoginFailure, RefreshToken, TokenFamily, User
+from app.db.models import RefreshToken, TokenFamily, User
 from app.db.session import unit_of_work
 from app.db.types import utcnow
+from app.domain.auth import throttle
 from app.domain.auth.schemas import TokenResponse
-from app.domain.errors import InvalidGrant, TooManyRequests
+from app.domain.errors import InvalidGrant
 
 _BAD_LOGIN = "Incorrect email or password"
 _BAD_CLIENT = "Incorrect client id or secret"
-_BAD_REFRESH = "Refresh token is invalid, expired or revoked; log in again"
 
 
 @dataclass(frozen=True)
@@ -32,52 +39,20 @@ class LoginAttempt:
     address: str
 
 
-def _hash_token(token: str) -> str:
+def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _throttle_keys(attempt: LoginAttempt) -> list[tuple[str, int]]:
-    return [(f"account:{attempt.identity.lower()}", 0), (f"address:{attempt.address}", 1)]
-
-
-async def _check_throttle(session: AsyncSession, settings: Settings, attempt: LoginAttempt) -> None:
-    """429 while an account or an address has too many recent failures (whether or not the
-    account exists, so the answer reveals nothing)."""
-    since = utcnow() - timedelta(seconds=settings.login_window_seconds)
-    limits = (settings.login_max_failures_per_account, settings.login_max_failures_per_address)
-    for key, which in _throttle_keys(attempt):
-        count, oldest = (
-            await session.execute(
-                select(func.count(), func.min(col(LoginFailure.at))).where(
-                    col(LoginFailure.key) == key, col(LoginFailure.at) > since
-                )
-            )
-        ).one()
-        if count >= limits[which]:
-            retry = int((oldest - since).total_seconds()) + 1
-            raise TooManyRequests("Too many failed logins; wait before trying again", retry)
-
-
-async def _record_failure(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, attempt: LoginAttempt
-) -> None:
-    # Its own transaction: the request's transaction rolls back with the 401 it answers.
-    # Expired failures of *every* key go: those of names nobody tries again (a spray of random
-    # emails) would otherwise stay forever.
-    cutoff = utcnow() - timedelta(seconds=settings.login_window_seconds)
-    async with unit_of_work(sessionmaker) as session:
-        await session.execute(delete(LoginFailure).where(col(LoginFailure.at) <= cutoff))
-        session.add_all([LoginFailure(key=key) for key, _ in _throttle_keys(attempt)])
-
-
-async def _issue_refresh_token(
-    session: AsyncSession, settings: Settings, family_id: uuid.UUID
+def add_refresh_token(
+    session: AsyncSession, settings: Settings, family_id: uuid.UUID, token: str | None = None
 ) -> tuple[str, int]:
-    token = secrets.token_urlsafe(32)
+    """Store a refresh token of the login (a new random one unless given); return it and its
+    lifetime in seconds."""
+    token = token or secrets.token_urlsafe(32)
     lifetime = timedelta(days=settings.refresh_token_days)
     session.add(
         RefreshToken(
-            token_hash=_hash_token(token), family_id=family_id, expires_at=utcnow() + lifetime
+            token_hash=hash_token(token), family_id=family_id, expires_at=utcnow() + lifetime
         )
     )
     return token, int(lifetime.total_seconds())
@@ -98,30 +73,44 @@ async def _note_login(session: AsyncSession, user: User) -> None:
     set_committed_value(user, "last_login_at", now)
 
 
+async def _reserve(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    attempt: LoginAttempt,
+    find_user: Callable[[AsyncSession], Awaitable[User | None]],
+) -> tuple[throttle.Reservation, User | None]:
+    """The side transaction: count the attempt (or 429) and read the account, then commit and
+    give the connection back before any hashing starts."""
+    async with unit_of_work(sessionmaker) as side:
+        reservation = await throttle.reserve_attempt(
+            side, settings, attempt.identity, attempt.address
+        )
+        return reservation, await find_user(side)
+
+
 async def login_with_password(
     session: AsyncSession,
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
     attempt: LoginAttempt,
 ) -> TokenResponse:
-    await _check_throttle(session, settings, attempt)
-    user = (
-        await session.scalars(select(User).where(col(User.email) == attempt.identity.lower()))
-    ).one_or_none()
+    async def by_email(side: AsyncSession) -> User | None:
+        stmt = select(User).where(col(User.email) == attempt.identity.lower())
+        return (await side.scalars(stmt)).one_or_none()
+
+    reservation, user = await _reserve(sessionmaker, settings, attempt, by_email)
     password_hash = user.password_hash if user and not user.service_account else None
     valid = await verify_password(attempt.secret, password_hash)
     if user is None or not valid or not user.active:
-        await _record_failure(sessionmaker, settings, attempt)
         raise InvalidGrant(_BAD_LOGIN)
-    await session.execute(
-        delete(LoginFailure).where(col(LoginFailure.key) == f"account:{attempt.identity.lower()}")
-    )
+    # Only now the request's own unit of work: its first statement takes the connection.
+    await throttle.record_success(session, reservation)
     await _note_login(session, user)
     family = TokenFamily(user_id=user.id)
     session.add(family)
     await session.flush()
     access, expires_in = create_access_token(settings, user.id, family.id)
-    refresh, refresh_expires_in = await _issue_refresh_token(session, settings, family.id)
+    refresh, refresh_expires_in = add_refresh_token(session, settings, family.id)
     return TokenResponse(
         access_token=access,
         expires_in=expires_in,
@@ -137,84 +126,23 @@ async def login_with_client_credentials(
     attempt: LoginAttempt,
 ) -> TokenResponse:
     """Service accounts get a short access token and no refresh token (RFC 6749 §4.4.3)."""
-    await _check_throttle(session, settings, attempt)
-    try:
-        client_id = uuid.UUID(attempt.identity)
-    except ValueError:
-        client_id = None
-    user = await session.get(User, client_id) if client_id else None
+
+    async def by_client_id(side: AsyncSession) -> User | None:
+        try:
+            client_id = uuid.UUID(attempt.identity)
+        except ValueError:
+            return None
+        return await side.get(User, client_id)
+
+    reservation, user = await _reserve(sessionmaker, settings, attempt, by_client_id)
     secret_hash = user.client_secret_hash if user and user.service_account else None
     valid = await verify_password(attempt.secret, secret_hash)
     if user is None or not valid or not user.active:
-        await _record_failure(sessionmaker, settings, attempt)
         raise InvalidGrant(_BAD_CLIENT)
+    await throttle.record_success(session, reservation)
     await _note_login(session, user)
     access, expires_in = create_access_token(settings, user.id, None)
     return TokenResponse(access_token=access, expires_in=expires_in)
-
-
-async def rotate_refresh_token(
-    session: AsyncSession,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    token: str,
-) -> TokenResponse:
-    """Trade a refresh token for a new pair. A token used twice means it was stolen (or the
-    client is confused): the whole family is revoked, logging out every holder."""
-    row = (
-        await session.execute(
-            select(RefreshToken, TokenFamily, User)
-            .join(TokenFamily, col(TokenFamily.id) == col(RefreshToken.family_id))
-            .join(User, col(User.id) == col(TokenFamily.user_id))
-            .where(col(RefreshToken.token_hash) == _hash_token(token))
-        )
-    ).one_or_none()
-    if row is None:
-        raise InvalidGrant(_BAD_REFRESH)
-    refresh, family, user = row
-    now = utcnow()
-    if family.revoked_at is not None or refresh.expires_at <= now or not user.active:
-        raise InvalidGrant(_BAD_REFRESH)
-    if refresh.used_at is not None:
-        # The revocation gets its own transaction (this one rolls back with the 401). Nothing
-        # has been written here yet, so it holds no lock the revocation could wait on.
-        await revoke_family(sessionmaker, family.id)
-        raise InvalidGrant(_BAD_REFRESH)
-    # Mark used only if nobody else did first: two concurrent uses cannot both succeed.
-    claimed = await session.execute(
-        update(RefreshToken)
-        .where(
-            col(RefreshToken.token_hash) == refresh.token_hash, col(RefreshToken.used_at).is_(None)
-        )
-        .values(used_at=now)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        # A concurrent request used it first. The UPDATE above holds SQLite's write lock until
-        # this transaction ends, and the revocation's own transaction would wait on it (and
-        # fail as "database is locked"): end it first; nothing in it is worth keeping.
-        family_id = family.id  # read before the rollback expires the loaded rows
-        await session.rollback()
-        await revoke_family(sessionmaker, family_id)
-        raise InvalidGrant(_BAD_REFRESH)
-    access, expires_in = create_access_token(settings, user.id, family.id)
-    new_refresh, refresh_expires_in = await _issue_refresh_token(session, settings, family.id)
-    return TokenResponse(
-        access_token=access,
-        expires_in=expires_in,
-        refresh_token=new_refresh,
-        refresh_expires_in=refresh_expires_in,
-    )
-
-
-async def revoke_family(
-    sessionmaker: async_sessionmaker[AsyncSession], family_id: uuid.UUID
-) -> None:
-    async with unit_of_work(sessionmaker) as session:
-        await session.execute(
-            update(TokenFamily)
-            .where(col(TokenFamily.id) == family_id, col(TokenFamily.revoked_at).is_(None))
-            .values(revoked_at=utcnow())
-        )
 
 
 async def logout(
@@ -228,7 +156,7 @@ async def logout(
                 select(col(RefreshToken.family_id))
                 .join(TokenFamily, col(TokenFamily.id) == col(RefreshToken.family_id))
                 .where(
-                    col(RefreshToken.token_hash) == _hash_token(refresh_token),
+                    col(RefreshToken.token_hash) == hash_token(refresh_token),
                     col(TokenFamily.user_id) == user.id,
                 )
             )
