@@ -25,6 +25,9 @@ LATENCY = Histogram(
     "aftercare_http_request_duration_seconds", "HTTP request latency", ["method", "route"]
 )
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# RFC 9110 §5.5: a field value holds visible characters, spaces and tabs. h11 lets other control
+# bytes through; refusing them here keeps them out of logs and of every header parser after us.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 BODY_KEY = "aftercare.body"
 CLIENT_CLOSED_REQUEST = 499
 # A client that has not finished sending its body by then is holding a connection for nothing.
@@ -124,6 +127,10 @@ class BodyGuardMiddleware:
             return
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
             await problem(400, "NUL characters are not allowed in the URL")(scope, receive, send)
+            return
+        if any(_CONTROL_BYTES.search(value) for _, value in scope.get("headers", [])):
+            detail = "Control characters are not allowed in header values"
+            await problem(400, detail)(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):

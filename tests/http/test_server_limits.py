@@ -119,3 +119,15 @@ async def test_a_body_sent_too_slowly_is_408():
     await guard(scope, never_finishes, send)
     assert sent[0]["status"] == 408
     assert b'"code":"request_timeout"' in sent[1]["body"]
+
+
+@pytest.mark.parametrize("value", [b"a\x01b", b"a\x7fb", b"a\x1bb"])
+async def test_control_bytes_in_a_header_are_400_problem(client, value):
+    response = await client.get("/healthz", headers=[(b"X-Note", value)])
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
+
+
+async def test_tabs_and_non_ascii_in_header_values_pass(client):
+    response = await client.get("/healthz", headers=[(b"X-Note", "a\tb é".encode())])
+    assert response.status_code == 200
