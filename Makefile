@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test lint openapi migrate lock audit clean
+.PHONY: run test fuzz lint openapi migrate lock audit clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -29,6 +29,10 @@ run: $(VENV)/.installed
 ## Run the whole suite on SQLite, then on PostgreSQL (required when CI=true)
 test: $(VENV)/.installed
 	$(BIN)/python scripts/run_tests.py
+
+## Fuzz the API against its own OpenAPI as each role, on PostgreSQL (docs/fuzzing.md)
+fuzz: $(VENV)/.installed
+	$(BIN)/python scripts/fuzz.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

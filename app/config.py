@@ -9,7 +9,29 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-0123456789abcdef"
+# Keys printed in this repository: anyone who has read it can sign tokens with them.
+PUBLISHED_SECRET_KEYS = frozenset({DEV_SECRET_KEY})
 MIN_SECRET_KEY_LENGTH = 32
+# "xxxx…" or "aaaa…" is a placeholder, not a secret; a random key of 32+ characters has far more.
+MIN_SECRET_KEY_DISTINCT_CHARACTERS = 10
+
+
+def _refuse_weak_secret_key(key: str) -> None:
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ValueError(
+            f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} characters "
+            "(or run with AFTERCARE_ENV=dev)"
+        )
+    if key in PUBLISHED_SECRET_KEYS or DEV_SECRET_KEY in key:
+        raise ValueError(
+            "SECRET_KEY is the published development key; generate one, e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+        )
+    if len(set(key)) < MIN_SECRET_KEY_DISTINCT_CHARACTERS:
+        raise ValueError(
+            f"SECRET_KEY looks like a placeholder (fewer than {MIN_SECRET_KEY_DISTINCT_CHARACTERS}"
+            " different characters); generate a random one"
+        )
 
 
 class Settings(BaseSettings):
@@ -57,11 +79,8 @@ class Settings(BaseSettings):
         if self.env in ("dev", "test"):
             if not self.secret_key:
                 self.secret_key = DEV_SECRET_KEY
-        elif len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
-            raise ValueError(
-                f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} characters "
-                "(or run with AFTERCARE_ENV=dev)"
-            )
+        else:
+            _refuse_weak_secret_key(self.secret_key)
         if self.env != "test" and self.password_hash_profile == "fast":
             raise ValueError("PASSWORD_HASH_PROFILE=fast is only allowed with AFTERCARE_ENV=test")
         return self

@@ -1,5 +1,6 @@
 """Demo data for a fresh database: one user per role, customers, devices, vendors."""
 
+import secrets
 from datetime import date
 
 from sqlalchemy import func, select
@@ -8,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.passwords import hash_password
 from app.db.models import Customer, Device, Role, User, Vendor
 
+# Published in the README: only for dev/test databases (`aftercare seed-demo` enforces it).
 DEMO_PASSWORD = "aftercare-demo"
 DEMO_USERS = [
     ("supervisor@demo.local", "Wang Supervisor", Role.supervisor),
@@ -18,8 +20,14 @@ DEMO_USERS = [
 ]
 
 
-async def seed_demo(session: AsyncSession) -> list[tuple[str, str, str]] | None:
-    """Fill an empty database; return the logins created, or None if users already exist."""
+async def seed_demo(
+    session: AsyncSession, password: str | None = DEMO_PASSWORD
+) -> list[tuple[str, str, str]] | None:
+    """Fill an empty database; return the logins created, or None if users already exist.
+
+    `password` None gives every demo user its own random password (returned once, never stored
+    in clear).
+    """
     if (await session.scalar(select(func.count()).select_from(User))) != 0:
         return None
     acme = Customer(
@@ -70,18 +78,19 @@ async def seed_demo(session: AsyncSession) -> list[tuple[str, str, str]] | None:
             ),
         ]
     )
-    password_hash = await hash_password(DEMO_PASSWORD)
+    shared_hash = await hash_password(password) if password is not None else None
     logins = []
     for email, name, role in DEMO_USERS:
+        own = password if password is not None else secrets.token_urlsafe(12)
         session.add(
             User(
                 email=email,
                 name=name,
                 role=role,
-                password_hash=password_hash,
+                password_hash=shared_hash or await hash_password(own),
                 customer_id=acme.id if role == Role.customer else None,
             )
         )
-        logins.append((email, DEMO_PASSWORD, role.value))
+        logins.append((email, own, role.value))
     await session.flush()
     return logins

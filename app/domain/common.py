@@ -8,7 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import User
 from app.db.repositories.scoping import get_visible
-from app.domain.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from app.domain.errors import (
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
 
 M = TypeVar("M")
 
@@ -17,6 +23,17 @@ def check_version(obj: Any, expected: int | None) -> None:
     """Honour If-Match: the caller must have read the version it is changing."""
     if expected is not None and expected != obj.version:
         raise PreconditionFailed(expected, obj.version)
+
+
+def require_version(obj: Any, expected: int | None) -> None:
+    """A PATCH must name the version it read (428), and that version must be current (412).
+
+    Checked once the object has been found, so a missing object is a 404 rather than a 428
+    (RFC 9110 §13.2.1: preconditions are considered only for a request that could succeed).
+    """
+    if expected is None:
+        raise PreconditionRequired()
+    check_version(obj, expected)
 
 
 async def get_or_404(

@@ -8,7 +8,7 @@ from fastapi import Depends, Header, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.session import joined_work, unit_of_work
-from app.domain.errors import DomainError, PreconditionRequired, ValidationFailed
+from app.domain.errors import DomainError, ValidationFailed
 from app.domain.pagination import MAX_LIMIT, PageParams
 from app.domain.schemas import TimestampText, to_utc
 from app.http.middleware import SESSION_KEY
@@ -56,16 +56,18 @@ async def optional_if_match(
 
 
 async def required_if_match(
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
-) -> int:
-    version = _parse_if_match(if_match)
-    if version is None:
-        raise PreconditionRequired()
-    return version
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", description='required: the ETag you read, e.g. "3" (else 428)'),
+    ] = None,
+) -> int | None:
+    # A missing header is not refused here: the service raises 428 once the path, the body and
+    # the object itself have passed, so a bad id is a 422 or 404 rather than a 428.
+    return _parse_if_match(if_match)
 
 
 IfMatch = Annotated[int | None, Depends(optional_if_match)]
-RequiredIfMatch = Annotated[int, Depends(required_if_match)]
+RequiredIfMatch = Annotated[int | None, Depends(required_if_match)]
 
 
 async def page_params(

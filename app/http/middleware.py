@@ -1,5 +1,6 @@
 """ASGI middleware: request ids, JSON access logs and metrics; body size and query guards."""
 
+import asyncio
 import json
 import logging
 import re
@@ -24,10 +25,15 @@ LATENCY = Histogram(
     "aftercare_http_request_duration_seconds", "HTTP request latency", ["method", "route"]
 )
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# RFC 9110 §5.5: a field value holds visible characters, spaces and tabs. h11 lets other control
+# bytes through; refusing them here keeps them out of logs and of every header parser after us.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 BODY_KEY = "aftercare.body"
 # The session of a request whose transaction a middleware owns (see app/http/idempotency.py).
 SESSION_KEY = "aftercare.session"
 CLIENT_CLOSED_REQUEST = 499
+# A client that has not finished sending its body by then is holding a connection for nothing.
+BODY_TIMEOUT_SECONDS = 30.0
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -101,14 +107,21 @@ class ObservabilityMiddleware:
 
 
 class BodyGuardMiddleware:
-    """Refuse oversized bodies (413) and NUL bytes in the URL (400) before any handler runs.
+    """Refuse oversized bodies (413), bodies sent too slowly (408) and NUL bytes in the URL (400)
+    before any handler runs.
 
     The body is read once, up to the limit, and handed on; later layers find it in the scope.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        body_timeout_seconds: float = BODY_TIMEOUT_SECONDS,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_seconds = body_timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,25 +130,27 @@ class BodyGuardMiddleware:
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
             await problem(400, "NUL characters are not allowed in the URL")(scope, receive, send)
             return
+        if any(_CONTROL_BYTES.search(value) for _, value in scope.get("headers", [])):
+            detail = "Control characters are not allowed in header values"
+            await problem(400, detail)(scope, receive, send)
+            return
         declared = _header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
             await self._too_large(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        size = 0
         more = scope["method"] not in ("GET", "HEAD", "OPTIONS", "DELETE") or declared is not None
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                await self._too_large(scope, receive, send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        try:
+            async with asyncio.timeout(self.body_timeout_seconds):
+                body = await self._read_body(receive) if more else b""
+        except TimeoutError:
+            detail = f"The request body did not arrive within {self.body_timeout_seconds:g} s"
+            await problem(408, detail)(scope, receive, send)
+            return
+        if body is None:  # the client went away
+            return
+        if len(body) > self.max_body_bytes:
+            await self._too_large(scope, receive, send)
+            return
         scope[BODY_KEY] = body
         sent = False
 
@@ -147,6 +162,23 @@ class BodyGuardMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """The whole body, or None if the client disconnected; stops one chunk past the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            chunks.append(chunk)
+            if size > self.max_body_bytes:
+                break
+            more = message.get("more_body", False)
+        return b"".join(chunks)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(413, f"The request body is larger than {self.max_body_bytes} bytes")

@@ -33,6 +33,7 @@ _ALSO_RETURNS: dict[str, set[int]] = {
 }
 _TITLES = {
     400: "Malformed request (invalid JSON or header)",
+    408: "The body did not arrive in time",
     401: "Not authenticated",
     403: "Not allowed for this role or in this state",
     404: "Not found (or not visible to the caller)",
@@ -92,9 +93,10 @@ def _statuses(route: Any, method: str, operation: dict[str, Any]) -> set[int]:
     authenticated = current_user in calls or any(_is_role_gate(c) for c in calls)
     has_body = "requestBody" in operation
     declared = {int(s) for s in route.responses if str(s).startswith(("4", "5"))}
-    found = declared | _ALSO_RETURNS.get(operation["operationId"], set())
+    # 400 anywhere: a NUL in the URL, a control byte in a header.
+    found = {400} | declared | _ALSO_RETURNS.get(operation["operationId"], set())
     if operation["operationId"] not in _UNAUTHENTICATED_DB_FREE:
-        found.update({400, 503})  # 400: a NUL character anywhere in the URL
+        found.add(503)
     if authenticated:
         found.add(401)
         if any(_is_role_gate(c) for c in calls) or method in _WRITES:
@@ -110,7 +112,7 @@ def _statuses(route: Any, method: str, operation: dict[str, Any]) -> set[int]:
     if required_if_match in calls:
         found.add(428)
     if has_body:
-        found.update({400, 413})
+        found.update({408, 413})  # 408: the body did not arrive in time
         if require_json_body in calls or method in _WRITES:
             found.add(415)
     if route.dependant.query_params or route.dependant.header_params or has_body:

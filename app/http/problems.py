@@ -7,10 +7,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import get_route_path
 
 from app.db.outage import is_database_unavailable
 from app.domain.errors import DomainError
@@ -25,6 +27,7 @@ _CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request_timeout",
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
@@ -79,10 +82,39 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(422, detail, code="validation_error", errors=items)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _unparsable_json_detail(cause: BaseException | None) -> str | None:
+    """Why the JSON decoder gave up on a body, for the decoder failures FastAPI folds into a bare
+    400 "error parsing the body" (only json.JSONDecodeError reaches the validation handler)."""
+    if isinstance(cause, UnicodeDecodeError):
+        return "The request body is not valid UTF-8"
+    if isinstance(cause, RecursionError):
+        return "The request body is nested too deeply"
+    if isinstance(cause, ValueError):  # e.g. an integer longer than Python's 4300-digit limit
+        return "The request body is not valid JSON (a number has too many digits?)"
+    return None
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path: Starlette names only the first route that
+    matched the path, and GET /x/{id} and PATCH /x/{id} are separate routes."""
+    path = get_route_path(request.scope)
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        regex = getattr(route, "path_regex", None)
+        if route.methods and regex is not None and regex.match(path):
+            methods.update(route.methods)
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 400 and (detail := _unparsable_json_detail(exc.__cause__)):
+        return problem(400, detail, code="invalid_json")
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return problem(exc.status_code, detail, headers=dict(exc.headers or {}))
+    return problem(exc.status_code, detail, headers=headers)
 
 
 async def _stale_data(_: Request, exc: Exception) -> JSONResponse:

@@ -14,7 +14,9 @@ class TokenResponse(ReadModel):
 
 
 class RefreshRequest(WriteModel):
-    refresh_token: str = Field(min_length=1, max_length=200)
+    # Roomy enough for any token a client might send by mistake (an access token is a ~300-byte
+    # JWT): a wrong token is a 401 invalid_grant, not a 422 about its length.
+    refresh_token: str = Field(min_length=1, max_length=4096)
 
 
 class LogoutRequest(WriteModel):

@@ -6,7 +6,7 @@ from sqlmodel import col
 
 from app.db.models import OFFICE_ROLES, Customer, Role, User
 from app.db.repositories.scoping import select_visible
-from app.domain.common import check_version, ensure_unique, get_or_404, text_search
+from app.domain.common import ensure_unique, get_or_404, require_version, text_search
 from app.domain.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
 from app.domain.events import add_created, save_changes
 from app.domain.pagination import PageParams, PageResult, paginate
@@ -73,10 +73,10 @@ async def update_customer(
     actor: User,
     customer_id: uuid.UUID,
     data: CustomerUpdate,
-    expected_version: int,
+    expected_version: int | None,
 ) -> Customer:
     customer = await get_customer(session, actor, customer_id)
-    check_version(customer, expected_version)
+    require_version(customer, expected_version)
     values = data.model_dump(exclude_unset=True)
     await ensure_unique(
         session,

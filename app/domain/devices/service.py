@@ -8,10 +8,10 @@ from sqlmodel import col
 from app.db.models import OFFICE_ROLES, Customer, Device, Role, User
 from app.db.repositories.scoping import select_visible
 from app.domain.common import (
-    check_version,
     ensure_unique,
     get_for_field,
     get_or_404,
+    require_version,
     text_search,
 )
 from app.domain.devices.schemas import DeviceCreate, DeviceRead, DeviceUpdate, WarrantyRead
@@ -109,10 +109,10 @@ async def update_device(
     actor: User,
     device_id: uuid.UUID,
     data: DeviceUpdate,
-    expected_version: int,
+    expected_version: int | None,
 ) -> Device:
     device = await get_device(session, actor, device_id)
-    check_version(device, expected_version)
+    require_version(device, expected_version)
     values = data.model_dump(exclude_unset=True)
     if "customer_id" in values:
         await get_for_field(

@@ -31,7 +31,7 @@ from app.db.repositories.locks import lock_row
 from app.db.repositories.scoping import select_visible
 from app.db.types import utcnow
 from app.domain.calendar import BusinessCalendar
-from app.domain.common import check_version, ensure_unique, get_for_field, get_or_404, text_search
+from app.domain.common import ensure_unique, get_for_field, get_or_404, require_version, text_search
 from app.domain.errors import Conflict, Forbidden, ValidationFailed
 from app.domain.events import add_created, apply_changes, record_event
 from app.domain.notifications.service import supervisor_ids
@@ -342,7 +342,7 @@ async def update_order(
     actor: User,
     order_id: uuid.UUID,
     data: ServiceOrderUpdate,
-    expected_version: int,
+    expected_version: int | None,
     force: bool = False,
 ) -> ServiceOrder:
     # The order first, then (if its visit moves) the engineer: the same order of locks as the
@@ -351,7 +351,7 @@ async def update_order(
     order = await get_order(session, actor, order_id)
     if actor.role not in OFFICE_ROLES:
         raise Forbidden("Only the office edits service orders")
-    check_version(order, expected_version)
+    require_version(order, expected_version)
     if order.status not in SERVICE_ORDER.group("editable"):
         raise Conflict(f"A {order.status} order can no longer be edited")
     values = data.model_dump(exclude_unset=True)

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from app.db.models import OrderKind, Priority
 from app.domain.schemas import IsoDate, PatchModel, ReadModel, WriteModel
@@ -38,7 +38,12 @@ class SlaPolicyRead(ReadModel):
     allowed_actions: list[str] = []
 
 
-WorkInterval = tuple[str, str]
+# Described as "two strings" rather than with prefixItems: the same constraint, and tools that
+# mishandle 3.1 tuples (schemathesis 4's response check, several client generators) read it.
+WorkInterval = Annotated[
+    tuple[str, str],
+    WithJsonSchema({"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}),
+]
 
 
 class CalendarBody(WriteModel):

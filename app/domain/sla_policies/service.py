@@ -19,8 +19,8 @@ from app.db.models import (
 )
 from app.db.types import utcnow
 from app.domain.calendar import BusinessCalendar
-from app.domain.common import check_version, get_or_404
-from app.domain.errors import Conflict, PreconditionFailed, ValidationFailed
+from app.domain.common import get_or_404, require_version
+from app.domain.errors import Conflict, PreconditionFailed, PreconditionRequired, ValidationFailed
 from app.domain.events import add_created, json_safe, record_event, save_changes
 from app.domain.notifications.service import supervisor_ids
 from app.domain.service_orders import sla
@@ -68,10 +68,10 @@ async def update_policy(
     actor: User,
     policy_id: uuid.UUID,
     data: SlaPolicyUpdate,
-    expected_version: int,
+    expected_version: int | None,
 ) -> tuple[SlaPolicy, int]:
     policy = await get_or_404(session, actor, SlaPolicy, policy_id, "SLA policy")
-    check_version(policy, expected_version)
+    require_version(policy, expected_version)
     values = data.model_dump(exclude_unset=True)
     changes = await save_changes(session, actor, OBJECT_TYPE, policy, values, public=False)
     recomputed = 0
@@ -170,7 +170,7 @@ async def read_calendar(session: AsyncSession) -> CalendarRead:
 
 
 async def replace_calendar(
-    session: AsyncSession, actor: User, data: CalendarBody, expected_version: int
+    session: AsyncSession, actor: User, data: CalendarBody, expected_version: int | None
 ) -> CalendarRead:
     """Replace the business calendar (If-Match "0" the first time) and recompute open orders."""
     try:
@@ -179,6 +179,8 @@ async def replace_calendar(
         raise ValidationFailed([(_calendar_field(str(exc)), str(exc))]) from None
     row = await session.get(CalendarSetting, 1)
     current = row.version if row else 0
+    if expected_version is None:
+        raise PreconditionRequired()
     if expected_version != current:
         raise PreconditionFailed(expected_version, current)
     before: dict[str, Any] = row.data if row else BusinessCalendar.default().to_json()

@@ -14,6 +14,7 @@ from app.domain.common import (
     ensure_unique,
     get_for_field,
     get_or_404,
+    require_version,
     text_search,
 )
 from app.domain.errors import Conflict, ValidationFailed
@@ -115,10 +116,10 @@ async def update_user(
     actor: User,
     user_id: uuid.UUID,
     data: UserUpdate,
-    expected_version: int,
+    expected_version: int | None,
 ) -> User:
     user = await get_user(session, actor, user_id)
-    check_version(user, expected_version)
+    require_version(user, expected_version)
     values: dict[str, Any] = data.model_dump(exclude_unset=True)
     if user.id == actor.id and (
         values.get("role", user.role) != user.role or values.get("active") is False

@@ -6,7 +6,7 @@ from sqlmodel import col
 
 from app.db.models import OFFICE_ROLES, User, Vendor
 from app.db.repositories.scoping import select_visible
-from app.domain.common import check_version, ensure_unique, get_or_404, text_search
+from app.domain.common import ensure_unique, get_or_404, require_version, text_search
 from app.domain.events import add_created, save_changes
 from app.domain.pagination import PageParams, PageResult, paginate
 from app.domain.vendors.schemas import VendorCreate, VendorRead, VendorUpdate
@@ -60,10 +60,10 @@ async def update_vendor(
     actor: User,
     vendor_id: uuid.UUID,
     data: VendorUpdate,
-    expected_version: int,
+    expected_version: int | None,
 ) -> Vendor:
     vendor = await get_vendor(session, actor, vendor_id)
-    check_version(vendor, expected_version)
+    require_version(vendor, expected_version)
     values = data.model_dump(exclude_unset=True)
     await ensure_unique(
         session, Vendor, {"external_ref": values.get("external_ref")}, exclude_id=vendor.id
