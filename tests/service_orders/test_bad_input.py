@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from tests.service_orders.desk import Desk, assert_unchanged, free_window
 from tests.service_orders.helpers import API, order_body, png_data_url
-from tests.service_orders.test_actions import Desk, assert_unchanged, free_window
 from tests.support import assert_problem
 
 NUL = "bad\x00value"
@@ -20,11 +20,6 @@ class Raw:
 
     content: bytes
     content_type: str = "application/json"
-
-
-@pytest.fixture
-def desk(client, factory, users) -> Desk:
-    return Desk(client, factory, users)
 
 
 # Every body gets these on top of its own cases.

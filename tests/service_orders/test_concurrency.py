@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from tests.conftest import build_app, client_for
+from tests.service_orders.desk import Desk, free_window
 from tests.service_orders.helpers import API
-from tests.service_orders.test_actions import Desk, free_window
 
 ROUNDS = 2
 

@@ -5,18 +5,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import update
 
 from app.db.models import Customer, ServiceOrder
+from tests.service_orders.desk import Desk, assert_unchanged, free_window
 from tests.service_orders.helpers import API, order_body
-from tests.service_orders.test_actions import Desk, assert_unchanged, free_window
 from tests.support import assert_problem
-
-
-@pytest.fixture
-def desk(client, factory, users) -> Desk:
-    return Desk(client, factory, users)
 
 
 async def _ids(desk: Desk, who: str = "clerk", **params) -> list[str]:

@@ -1,0 +1,109 @@
+"""Drives one workflow's objects over HTTP: create one, bring it into any state, act, read.
+
+The per-workflow part is a `Recipe`: where the resource lives, how to create an object, which
+steps reach each state, and a valid body for each action.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tests.support import Factory
+
+DEFAULT: Any = object()  # "send the recipe's valid body"
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Recipe:
+    base: str  # e.g. "/api/v1/service-orders"
+    # POST body that creates an object, given the standard users; and who sends it.
+    create_body: Callable[[Mapping[str, Any]], dict[str, Any]]
+    creator: str
+    # The steps from a new object to each state (the state a new object has needs none).
+    paths: Mapping[str, Sequence[Step]]
+    # A valid body for an action on this object (None: send no body).
+    body: Callable[[str, dict[str, Any], Mapping[str, Any]], Any]
+    # Users who must not see any object of the workflow (e.g. another company's customer).
+    outsiders: Callable[[Factory], Awaitable[Mapping[str, Any]]]
+    # More users the bodies name (e.g. a second engineer to re-assign to), by name.
+    cast: Callable[[Factory], Awaitable[Mapping[str, Any]]] | None = None
+    # A role that sees every object, used to observe status, version and events.
+    observer: str = "supervisor"
+
+
+@dataclass
+class Driver:
+    client: Any
+    factory: Factory
+    users: Mapping[str, Any]
+    recipe: Recipe
+
+    def headers(self, who: Any, **extra: str) -> dict[str, str]:
+        user = self.users[who] if isinstance(who, str) else who
+        return self.factory.headers(user, **extra)
+
+    def url(self, obj: dict[str, Any], *rest: str) -> str:
+        return "/".join((self.recipe.base, obj["id"], *rest))
+
+    async def create(self) -> dict[str, Any]:
+        body = self.recipe.create_body(self.users)
+        response = await self.client.post(
+            self.recipe.base, json=body, headers=self.headers(self.recipe.creator)
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def reach(self, state: str) -> dict[str, Any]:
+        obj = await self.create()
+        for step in self.recipe.paths[state]:
+            response = await self.act(obj, step.action, step.role)
+            assert response.status_code == 200, (state, step, response.text)
+            obj = response.json()
+        assert obj["status"] == state, (state, obj["status"])
+        return obj
+
+    async def act(
+        self,
+        obj: dict[str, Any],
+        action: str,
+        who: Any,
+        body: Any = DEFAULT,
+        **headers: str,
+    ) -> Any:
+        if body is DEFAULT:
+            body = self.recipe.body(action, obj, self.users)
+        return await self.client.post(
+            self.url(obj, action), json=body, headers=self.headers(who, **headers)
+        )
+
+    async def read(self, obj: dict[str, Any], who: Any) -> Any:
+        return await self.client.get(self.url(obj), headers=self.headers(who))
+
+    async def listed(self, obj: dict[str, Any], who: Any) -> dict[str, Any] | None:
+        response = await self.client.get(
+            self.recipe.base, params={"limit": 200}, headers=self.headers(who)
+        )
+        assert response.status_code == 200, response.text
+        return next((i for i in response.json()["items"] if i["id"] == obj["id"]), None)
+
+    async def events(self, obj: dict[str, Any]) -> list[dict[str, Any]]:
+        response = await self.client.get(
+            self.url(obj, "timeline"),
+            params={"limit": 200},
+            headers=self.headers(self.recipe.observer),
+        )
+        assert response.status_code == 200, response.text
+        return [e for e in response.json()["items"] if e["type"] == "event"]
+
+    async def snapshot(self, obj: dict[str, Any]) -> tuple[str, int, int]:
+        """(status, version, number of events): what an action that fails must leave as it was."""
+        response = await self.read(obj, self.recipe.observer)
+        assert response.status_code == 200, response.text
+        now = response.json()
+        return now["status"], now["version"], len(await self.events(obj))
