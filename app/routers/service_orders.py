@@ -5,8 +5,8 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.dependencies import CurrentUser
-from app.db.models import OrderKind, Priority, ServiceOrder, User
-from app.domain.schemas import EmptyBody, ExternalRef, Page, ReasonBody, Timestamp
+from app.db.models import ServiceOrder, User
+from app.domain.schemas import EmptyBody, Page, ReasonBody
 from app.domain.service_orders import service
 from app.domain.service_orders.actions import SERVICE_ORDERS
 from app.domain.service_orders.schemas import (
@@ -43,36 +43,9 @@ async def list_service_orders(
     session: Session,
     user: CurrentUser,
     page: Paging,
-    status_: Annotated[list[str] | None, Query(alias="status", max_length=10)] = None,
-    kind: OrderKind | None = None,
-    customer_id: uuid.UUID | None = None,
-    assignee_id: uuid.UUID | None = None,
-    owner_id: uuid.UUID | None = None,
-    device_id: uuid.UUID | None = None,
-    priority: Annotated[list[Priority] | None, Query(max_length=4)] = None,
-    overdue: bool | None = None,
-    created_after: Annotated[Timestamp | None, Query(description="created at or after")] = None,
-    created_before: Annotated[Timestamp | None, Query(description="created before")] = None,
-    updated_before: Annotated[Timestamp | None, Query(description="last changed before")] = None,
-    external_ref: Annotated[ExternalRef | None, Query()] = None,
-    q: Annotated[str | None, Query(max_length=200, description="number, subject, text")] = None,
+    filters: Annotated[service.OrderQuery, Query()],
 ) -> Page[ServiceOrderRead]:
     """List the service orders you may see, with filters (status and priority repeatable)."""
-    filters = service.OrderFilters(
-        status=status_ or (),
-        kind=kind,
-        customer_id=customer_id,
-        assignee_id=assignee_id,
-        owner_id=owner_id,
-        device_id=device_id,
-        priority=priority or (),
-        overdue=overdue,
-        created_after=created_after,
-        created_before=created_before,
-        updated_before=updated_before,
-        external_ref=external_ref,
-        q=q,
-    )
     result = await service.list_orders(session, user, filters, page)
     view = await service.view_for(session, result.items)
     return Page(

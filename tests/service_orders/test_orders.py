@@ -258,6 +258,35 @@ async def test_list_searches_text_with_q(desk):
     assert await _ids(desk, q=orders["d"]["number"]) == [orders["d"]["id"]]
 
 
+async def test_list_finds_an_order_by_its_number(desk):
+    """A clerk on the phone types the number the customer reads out: `number` is exact, `q`
+    finds it whole, by its beginning, in any case."""
+    first, second = await desk.create(), await desk.create()
+    number = second["number"]
+    assert await _ids(desk, number=number) == [second["id"]]
+    assert await _ids(desk, number=number[:-1]) == []  # exact, not a prefix
+    assert await _ids(desk, number=number.lower()) == []  # numbers are printed upper case
+    assert await _ids(desk, q=number) == [second["id"]]
+    assert await _ids(desk, q=number.lower()) == [second["id"]]
+    assert set(await _ids(desk, q=number[:-1])) >= {second["id"]}
+    assert set(await _ids(desk, q=number.split("-")[0])) == {first["id"], second["id"]}
+    assert await _ids(desk, number=number, status="closed") == []
+
+
+async def test_an_unknown_filter_is_422_not_ignored(desk):
+    """A misspelt filter would otherwise list every order as if it had matched."""
+    await desk.create()
+    for params, unknown in (
+        ({"stauts": "new"}, {"stauts"}),
+        ({"customer": "acme"}, {"customer"}),
+        ({"q": "x", "limit": 5, "z": 1}, {"z"}),
+    ):
+        response = await desk.client.get(API, params=params, headers=desk.headers())
+        problem = assert_problem(response, 422, "validation_error")
+        assert {e["field"] for e in problem["errors"]} == unknown, params
+    assert len(await _ids(desk, limit=5, sort="-created_at")) == 1  # paging still comes through
+
+
 async def test_list_pages_with_a_cursor(desk):
     created = [(await desk.create())["id"] for _ in range(5)]
     seen: list[str] = []

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -31,9 +32,10 @@ from app.db.repositories.locks import lock_row
 from app.db.repositories.scoping import select_visible
 from app.db.types import utcnow
 from app.domain.calendar import BusinessCalendar
-from app.domain.common import ensure_unique, get_for_field, get_or_404, require_version, text_search
+from app.domain.common import ensure_unique, get_for_field, get_or_404, require_version
 from app.domain.errors import Conflict, Forbidden, ValidationFailed
 from app.domain.events import add_created, apply_changes, record_event
+from app.domain.filters import ExternalRefQuery, apply_filters
 from app.domain.notifications.service import supervisor_ids
 from app.domain.numbering import next_number
 from app.domain.pagination import PageParams, PageResult, paginate
@@ -91,21 +93,22 @@ PUBLIC_CHANGES = PublicChanges(
 )
 
 
-@dataclass(frozen=True)
-class OrderFilters:
-    status: Sequence[str] = ()
+class OrderQuery(ExternalRefQuery):
+    search_columns = ("number", "subject", "description", "contact_name")
+    special = frozenset({"overdue"})
+
+    q: str | None = Field(default=None, max_length=200, description="number, subject, text")
+    number: str | None = Field(
+        default=None, max_length=40, description="the order's number, exact (SO-2026-000123)"
+    )
+    status: list[ServiceOrderStatus] | None = Field(default=None, max_length=10)
     kind: OrderKind | None = None
     customer_id: uuid.UUID | None = None
     assignee_id: uuid.UUID | None = None
     owner_id: uuid.UUID | None = None
     device_id: uuid.UUID | None = None
-    priority: Sequence[Priority] = ()
+    priority: list[Priority] | None = Field(default=None, max_length=4)
     overdue: bool | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    updated_before: datetime | None = None  # updated_after is a paging parameter of every list
-    external_ref: str | None = None
-    q: str | None = None
 
 
 @dataclass
@@ -287,53 +290,12 @@ async def create_order(
 
 
 async def list_orders(
-    session: AsyncSession, user: User, filters: OrderFilters, page: PageParams
+    session: AsyncSession, user: User, filters: OrderQuery, page: PageParams
 ) -> PageResult[ServiceOrder]:
-    stmt = select_visible(user, ServiceOrder)
-    equal = {
-        "kind": filters.kind,
-        "customer_id": filters.customer_id,
-        "assignee_id": filters.assignee_id,
-        "owner_id": filters.owner_id,
-        "device_id": filters.device_id,
-        "external_ref": filters.external_ref,
-    }
-    for name, value in equal.items():
-        if value is not None:
-            stmt = stmt.where(getattr(ServiceOrder, name) == value)
-    if filters.status:
-        unknown = set(filters.status) - SERVICE_ORDER.states.keys()
-        if unknown:
-            raise ValidationFailed(
-                [
-                    (
-                        "status",
-                        f"unknown status {sorted(unknown)}; use {sorted(SERVICE_ORDER.states)}",
-                    )
-                ]
-            )
-        stmt = stmt.where(col(ServiceOrder.status).in_(filters.status))
-    if filters.priority:
-        stmt = stmt.where(col(ServiceOrder.priority).in_(filters.priority))
-    if filters.created_after:
-        stmt = stmt.where(col(ServiceOrder.created_at) >= filters.created_after)
-    if filters.created_before:
-        stmt = stmt.where(col(ServiceOrder.created_at) < filters.created_before)
-    if filters.updated_before:
-        stmt = stmt.where(col(ServiceOrder.updated_at) < filters.updated_before)
+    stmt = apply_filters(select_visible(user, ServiceOrder), ServiceOrder, filters)
     if filters.overdue is not None:
         overdue = _overdue_clause(utcnow())
         stmt = stmt.where(overdue if filters.overdue else ~overdue)
-    if filters.q:
-        stmt = stmt.where(
-            text_search(
-                filters.q,
-                col(ServiceOrder.number),
-                col(ServiceOrder.subject),
-                col(ServiceOrder.description),
-                col(ServiceOrder.contact_name),
-            )
-        )
     return await paginate(session, stmt, ServiceOrder, page, SORTS)
 
 
