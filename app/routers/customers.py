@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from app.auth.dependencies import CurrentUser, Office
 from app.domain.customers import service
 from app.domain.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
-from app.domain.schemas import ExternalRef, Page
+from app.domain.schemas import Page
 from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
 from app.routers.history import History, add_history_routes
 
@@ -20,12 +20,9 @@ async def list_customers(
     session: Session,
     user: CurrentUser,
     page: Paging,
-    q: Annotated[str | None, Query(max_length=200, description="name, code or contact")] = None,
-    code: Annotated[str | None, Query(max_length=50)] = None,
-    external_ref: Annotated[ExternalRef | None, Query()] = None,
+    filters: Annotated[service.CustomerQuery, Query()],
 ) -> Page[CustomerRead]:
     """List customers (a customer user sees only its own company)."""
-    filters = service.CustomerFilters(q=q, code=code, external_ref=external_ref)
     result = await service.list_customers(session, user, filters, page)
     return Page(
         items=[service.to_read(c, user) for c in result.items], next_cursor=result.next_cursor

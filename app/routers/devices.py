@@ -11,7 +11,7 @@ from app.domain.devices.schemas import (
     DeviceUpdate,
     WarrantyRead,
 )
-from app.domain.schemas import ExternalRef, IsoDate, Page
+from app.domain.schemas import IsoDate, Page
 from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
 from app.routers.history import History, add_history_routes
 
@@ -23,22 +23,9 @@ async def list_devices(
     session: Session,
     user: CurrentUser,
     page: Paging,
-    customer_id: uuid.UUID | None = None,
-    serial_number: Annotated[str | None, Query(max_length=200)] = None,
-    external_ref: Annotated[ExternalRef | None, Query()] = None,
-    q: Annotated[str | None, Query(max_length=200, description="serial number or model")] = None,
-    in_warranty_on: Annotated[
-        IsoDate | None, Query(description="only devices still in warranty on this day")
-    ] = None,
+    filters: Annotated[service.DeviceQuery, Query()],
 ) -> Page[DeviceRead]:
     """List devices (a customer user sees only its own company's)."""
-    filters = service.DeviceFilters(
-        customer_id=customer_id,
-        serial_number=serial_number,
-        external_ref=external_ref,
-        q=q,
-        in_warranty_on=in_warranty_on,
-    )
     result = await service.list_devices(session, user, filters, page)
     return Page(
         items=[service.to_read(d, user) for d in result.items], next_cursor=result.next_cursor

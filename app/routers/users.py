@@ -4,7 +4,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.auth.dependencies import CurrentUser, Office, Supervisor, no_store, token_family
-from app.db.models import Role
 from app.domain.schemas import Page
 from app.domain.users import service
 from app.domain.users.schemas import (
@@ -40,13 +39,9 @@ async def list_users(
     session: Session,
     user: Office,
     page: Paging,
-    role: Role | None = None,
-    active: bool | None = None,
-    customer_id: uuid.UUID | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    filters: Annotated[service.UserQuery, Query()],
 ) -> Page[UserRead]:
     """List users (clerks need it to pick engineers)."""
-    filters = service.UserFilters(role=role, active=active, customer_id=customer_id, q=q)
     result = await service.list_users(session, user, filters, page)
     return Page(
         items=[service.to_read(u, user) for u in result.items], next_cursor=result.next_cursor

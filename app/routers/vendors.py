@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.auth.dependencies import Office, Staff
-from app.domain.schemas import ExternalRef, Page
+from app.domain.schemas import Page
 from app.domain.timeline import PublicChanges
 from app.domain.vendors import service
 from app.domain.vendors.schemas import VendorCreate, VendorRead, VendorUpdate
@@ -19,12 +19,9 @@ async def list_vendors(
     session: Session,
     user: Staff,
     page: Paging,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    active: bool | None = None,
-    external_ref: Annotated[ExternalRef | None, Query()] = None,
+    filters: Annotated[service.VendorQuery, Query()],
 ) -> Page[VendorRead]:
     """List external repair stations."""
-    filters = service.VendorFilters(q=q, active=active, external_ref=external_ref)
     result = await service.list_vendors(session, user, filters, page)
     return Page(
         items=[service.to_read(v, user) for v in result.items], next_cursor=result.next_cursor

@@ -1,14 +1,15 @@
 import uuid
-from dataclasses import dataclass
 
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.db.models import OFFICE_ROLES, Customer, Role, User
 from app.db.repositories.scoping import select_visible
-from app.domain.common import ensure_unique, get_or_404, require_version, text_search
+from app.domain.common import ensure_unique, get_or_404, require_version
 from app.domain.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
 from app.domain.events import add_created, save_changes
+from app.domain.filters import ExternalRefQuery, apply_filters
 from app.domain.pagination import PageParams, PageResult, paginate
 from app.domain.schemas import read_for
 from app.domain.timeline import PublicChanges
@@ -26,11 +27,11 @@ SORTS = {
 }
 
 
-@dataclass(frozen=True)
-class CustomerFilters:
-    q: str | None = None
-    code: str | None = None
-    external_ref: str | None = None
+class CustomerQuery(ExternalRefQuery):
+    search_columns = ("name", "code", "contact_name")
+
+    q: str | None = Field(default=None, max_length=200, description="name, code or contact")
+    code: str | None = Field(default=None, max_length=50)
 
 
 def to_read(customer: Customer, user: User) -> CustomerRead:
@@ -52,19 +53,9 @@ async def get_customer(session: AsyncSession, user: User, customer_id: uuid.UUID
 
 
 async def list_customers(
-    session: AsyncSession, user: User, filters: CustomerFilters, page: PageParams
+    session: AsyncSession, user: User, filters: CustomerQuery, page: PageParams
 ) -> PageResult[Customer]:
-    stmt = select_visible(user, Customer)
-    if filters.q:
-        stmt = stmt.where(
-            text_search(
-                filters.q, col(Customer.name), col(Customer.code), col(Customer.contact_name)
-            )
-        )
-    if filters.code:
-        stmt = stmt.where(col(Customer.code) == filters.code)
-    if filters.external_ref:
-        stmt = stmt.where(col(Customer.external_ref) == filters.external_ref)
+    stmt = apply_filters(select_visible(user, Customer), Customer, filters)
     return await paginate(session, stmt, Customer, page, SORTS)
 
 

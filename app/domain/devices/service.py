@@ -1,7 +1,7 @@
 import uuid
-from dataclasses import dataclass
 from datetime import date
 
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -12,13 +12,13 @@ from app.domain.common import (
     get_for_field,
     get_or_404,
     require_version,
-    text_search,
 )
 from app.domain.devices.schemas import DeviceCreate, DeviceRead, DeviceUpdate, WarrantyRead
 from app.domain.errors import ValidationFailed
 from app.domain.events import add_created, save_changes
+from app.domain.filters import ExternalRefQuery, apply_filters
 from app.domain.pagination import PageParams, PageResult, paginate
-from app.domain.schemas import read_for
+from app.domain.schemas import IsoDate, read_for
 from app.domain.timeline import PublicChanges
 
 OBJECT_TYPE = "device"
@@ -35,13 +35,16 @@ SORTS = {
 }
 
 
-@dataclass(frozen=True)
-class DeviceFilters:
+class DeviceQuery(ExternalRefQuery):
+    search_columns = ("serial_number", "model")
+    special = frozenset({"in_warranty_on"})
+
+    q: str | None = Field(default=None, max_length=200, description="serial number or model")
     customer_id: uuid.UUID | None = None
-    serial_number: str | None = None
-    external_ref: str | None = None
-    q: str | None = None
-    in_warranty_on: date | None = None
+    serial_number: str | None = Field(default=None, max_length=200)
+    in_warranty_on: IsoDate | None = Field(
+        default=None, description="only devices still in warranty on this day"
+    )
 
 
 def to_read(device: Device, user: User) -> DeviceRead:
@@ -88,17 +91,9 @@ async def get_device(session: AsyncSession, user: User, device_id: uuid.UUID) ->
 
 
 async def list_devices(
-    session: AsyncSession, user: User, filters: DeviceFilters, page: PageParams
+    session: AsyncSession, user: User, filters: DeviceQuery, page: PageParams
 ) -> PageResult[Device]:
-    stmt = select_visible(user, Device)
-    if filters.customer_id:
-        stmt = stmt.where(col(Device.customer_id) == filters.customer_id)
-    if filters.serial_number:
-        stmt = stmt.where(col(Device.serial_number) == filters.serial_number)
-    if filters.external_ref:
-        stmt = stmt.where(col(Device.external_ref) == filters.external_ref)
-    if filters.q:
-        stmt = stmt.where(text_search(filters.q, col(Device.serial_number), col(Device.model)))
+    stmt = apply_filters(select_visible(user, Device), Device, filters)
     if filters.in_warranty_on:
         stmt = stmt.where(col(Device.warranty_until) >= filters.in_warranty_on)
     return await paginate(session, stmt, Device, page, SORTS)

@@ -1,7 +1,7 @@
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -15,10 +15,10 @@ from app.domain.common import (
     get_for_field,
     get_or_404,
     require_version,
-    text_search,
 )
 from app.domain.errors import Conflict, ValidationFailed
 from app.domain.events import add_created, record_event, save_changes
+from app.domain.filters import ListQuery, apply_filters
 from app.domain.pagination import PageParams, PageResult, paginate
 from app.domain.users.schemas import (
     ClientSecretRead,
@@ -38,12 +38,13 @@ SORTS = {
 }
 
 
-@dataclass(frozen=True)
-class UserFilters:
+class UserQuery(ListQuery):
+    search_columns = ("name", "email")
+
+    q: str | None = Field(default=None, max_length=200, description="name or email")
     role: Role | None = None
     active: bool | None = None
     customer_id: uuid.UUID | None = None
-    q: str | None = None
 
 
 def to_read(user: User, viewer: User | None) -> UserRead:
@@ -97,17 +98,9 @@ async def get_user(session: AsyncSession, viewer: User, user_id: uuid.UUID) -> U
 
 
 async def list_users(
-    session: AsyncSession, viewer: User, filters: UserFilters, page: PageParams
+    session: AsyncSession, viewer: User, filters: UserQuery, page: PageParams
 ) -> PageResult[User]:
-    stmt = select_visible(viewer, User)
-    if filters.role:
-        stmt = stmt.where(col(User.role) == filters.role)
-    if filters.active is not None:
-        stmt = stmt.where(col(User.active).is_(filters.active))
-    if filters.customer_id:
-        stmt = stmt.where(col(User.customer_id) == filters.customer_id)
-    if filters.q:
-        stmt = stmt.where(text_search(filters.q, col(User.name), col(User.email)))
+    stmt = apply_filters(select_visible(viewer, User), User, filters)
     return await paginate(session, stmt, User, page, SORTS)
 
 

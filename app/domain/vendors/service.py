@@ -1,13 +1,14 @@
 import uuid
-from dataclasses import dataclass
 
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.db.models import OFFICE_ROLES, User, Vendor
 from app.db.repositories.scoping import select_visible
-from app.domain.common import ensure_unique, get_or_404, require_version, text_search
+from app.domain.common import ensure_unique, get_or_404, require_version
 from app.domain.events import add_created, save_changes
+from app.domain.filters import ExternalRefQuery, apply_filters
 from app.domain.pagination import PageParams, PageResult, paginate
 from app.domain.vendors.schemas import VendorCreate, VendorRead, VendorUpdate
 
@@ -19,11 +20,11 @@ SORTS = {
 }
 
 
-@dataclass(frozen=True)
-class VendorFilters:
-    q: str | None = None
+class VendorQuery(ExternalRefQuery):
+    search_columns = ("name", "contact_name")
+
+    q: str | None = Field(default=None, max_length=200, description="name or contact")
     active: bool | None = None
-    external_ref: str | None = None
 
 
 def to_read(vendor: Vendor, user: User) -> VendorRead:
@@ -43,15 +44,9 @@ async def get_vendor(session: AsyncSession, user: User, vendor_id: uuid.UUID) ->
 
 
 async def list_vendors(
-    session: AsyncSession, user: User, filters: VendorFilters, page: PageParams
+    session: AsyncSession, user: User, filters: VendorQuery, page: PageParams
 ) -> PageResult[Vendor]:
-    stmt = select_visible(user, Vendor)
-    if filters.q:
-        stmt = stmt.where(text_search(filters.q, col(Vendor.name), col(Vendor.contact_name)))
-    if filters.active is not None:
-        stmt = stmt.where(col(Vendor.active).is_(filters.active))
-    if filters.external_ref:
-        stmt = stmt.where(col(Vendor.external_ref) == filters.external_ref)
+    stmt = apply_filters(select_visible(user, Vendor), Vendor, filters)
     return await paginate(session, stmt, Vendor, page, SORTS)
 
 
