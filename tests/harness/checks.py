@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from app.db.models import Role
+from app.domain.workflow import Workflow
 from tests.harness.driver import Driver, Recipe
 from tests.harness.oracle import Oracle
 from tests.support import assert_problem
@@ -20,12 +22,21 @@ from tests.support import assert_problem
 PROBLEM_CODES = {403: "forbidden", 404: "not_found", 409: "invalid_transition"}
 
 
-def workflow_checks(oracle: Oracle, recipe: Recipe) -> type:
-    """A test class (assign it to a `Test…` name in a test module) with the generic checks."""
+def workflow_checks(oracle: Oracle, recipe: Recipe, workflow: Workflow) -> type:
+    """A test class (assign it to a `Test…` name in a test module) with the generic checks.
+
+    `workflow` is the app's table; only its names are read (so an action or state added to the
+    table without a row in the oracle fails), never its rules."""
     states = pytest.mark.parametrize("state", oracle.states)
     actions = pytest.mark.parametrize("action", oracle.actions)
 
     class WorkflowChecks:
+        def test_the_oracle_names_every_action_and_state_of_the_table(self) -> None:
+            assert set(oracle.actions) == set(workflow.actions)
+            assert set(oracle.states) == set(workflow.states)
+            assert set(oracle.roles) == {r.value for r in Role}
+            assert set(recipe.paths) == set(oracle.states)
+
         @pytest.fixture
         async def driver(self, client: Any, factory: Any, users: Any) -> Driver:
             cast = {} if recipe.cast is None else await recipe.cast(factory)

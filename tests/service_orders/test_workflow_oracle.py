@@ -11,6 +11,7 @@ unassigned order at all (404).
 from collections.abc import Mapping
 from typing import Any
 
+from app.domain.service_orders.workflow import SERVICE_ORDER
 from tests.harness import Oracle, Recipe, Step, workflow_checks
 from tests.service_orders.desk import default_body
 from tests.service_orders.helpers import API, order_body
@@ -109,4 +110,4 @@ RECIPE = Recipe(
     cast=_cast,
 )
 
-TestServiceOrderWorkflow = workflow_checks(ORACLE, RECIPE)
+TestServiceOrderWorkflow = workflow_checks(ORACLE, RECIPE, SERVICE_ORDER)
