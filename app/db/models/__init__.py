@@ -3,13 +3,13 @@
 from sqlmodel import SQLModel
 
 from app.db.models.auth import KnownLoginAddress, LoginFailure, RefreshToken, TokenFamily
+from app.db.models.calendar import CalendarSetting
 from app.db.models.events import Event, Record
 from app.db.models.idempotency import IdempotencyRecord
+from app.db.models.notifications import Notification
+from app.db.models.numbering import NumberSequence
 from app.db.models.reference import Customer, Device, Vendor
 from app.db.models.service_orders import (
-    CalendarSetting,
-    Notification,
-    NumberSequence,
     OrderChannel,
     OrderKind,
     OrderSignature,
