@@ -13,7 +13,7 @@ foreign-key enforcement off around the migrations and checks every reference aft
 Indexes already follow the convention (SQLAlchemy's default ix_<table>_<column>).
 
 Revision ID: 9176f926a6ab
-Revises: c85d05f33481
+Revises: 6c9ff836e1fb
 Create Date: 2026-12-02 07:16:06.634785
 """
 
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "9176f926a6ab"
-down_revision: str | None = "c85d05f33481"
+down_revision: str | None = "6c9ff836e1fb"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

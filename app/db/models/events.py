@@ -14,11 +14,7 @@ class Event(SQLModel, table=True):
     """One change to one object. Never updated or deleted; `seq` orders the integration feed."""
 
     __tablename__ = "events"
-    __table_args__ = (
-        Index("ix_events_object", "object_type", "object_id", "seq"),
-        # "Worked on" scoping: the objects of one type that an engineer has acted on.
-        Index("ix_events_actor_object", "actor_id", "object_type", "object_id"),
-    )
+    __table_args__ = (Index("ix_events_object", "object_type", "object_id", "seq"),)
 
     seq: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

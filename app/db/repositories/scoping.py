@@ -89,7 +89,7 @@ def own_company(column: Any) -> Rule:
 def assigned_or_worked_on(model: type[Any]) -> Rule:
     """The rule of a workflow resource. Customer users: their company's rows (`customer_id`).
     Engineers: rows assigned to them (`assignee_id`) or that they have acted on (an event of
-    theirs on the row, found through ix_events_actor_object), so work they handed on stays
+    theirs on the row, answered by the index ix_events_actor_object), so work they handed on stays
     readable. Office roles see everything anyway."""
     table = model.__table__
     object_type = model.object_type
