@@ -27,3 +27,17 @@ def test_object_type_is_a_class_attribute_not_a_column():
     for model in _entity_models():
         assert "object_type" not in model.__table__.columns, model  # type: ignore[attr-defined]
     assert metadata.tables["notifications"].c.object_type is not None  # a column there, by design
+
+
+def test_every_constraint_is_named_by_the_convention():
+    """app/db/models/naming.py must take effect before any table class is defined (it is the
+    first import of app/db/models/__init__.py); a table defined earlier has unnamed keys."""
+    prefixes = {"PrimaryKeyConstraint": "pk_", "UniqueConstraint": "uq_"}
+    prefixes["ForeignKeyConstraint"] = "fk_"
+    unnamed = [
+        (table.name, type(c).__name__)
+        for table in metadata.sorted_tables
+        for c in table.constraints
+        if type(c).__name__ in prefixes and not str(c.name).startswith(prefixes[type(c).__name__])
+    ]
+    assert unnamed == []
