@@ -34,8 +34,6 @@ Rule = Callable[[User], ColumnElement[bool]]
 _RULES: dict[type[Any], Rule] = {}
 # Tables whose rule binds every role, office included (e.g. one's own notifications).
 _PERSONAL: set[type[Any]] = set()
-
-
 # Tables with a customer or an assignee that are deliberately read by other means (see below).
 _ELSEWHERE: set[type[Any]] = set()
 
