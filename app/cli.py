@@ -124,12 +124,13 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    """Run the SLA watcher in this process (for deployments with SLA_WORKER_IN_PROCESS=false).
-    SIGTERM or SIGINT stops it after the scan in progress; the exit status is then 0."""
+    """Run the watchers (the SLA watcher today) in this process, for deployments with
+    SLA_WORKER_IN_PROCESS=false: the same registry the API runs in process. SIGTERM or SIGINT
+    stops it after the scan in progress; the exit status is then 0."""
     import logging
     import signal
 
-    from app.domain.service_orders.sla_worker import run_worker
+    from app.domain.watchers import run_watchers
 
     settings = get_settings()
     if args.interval is None:
@@ -146,7 +147,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await run_worker(create_sessionmaker(engine), args.interval, stop)
+            await run_watchers(create_sessionmaker(engine), args.interval, stop)
         finally:
             await engine.dispose()
 

@@ -12,7 +12,7 @@ from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
 from app.db.session import Timeouts, create_engine, create_sessionmaker
-from app.domain.service_orders.sla_worker import run_worker
+from app.domain.watchers import run_watchers
 from app.http.idempotency import IdempotencyMiddleware
 from app.http.middleware import BodyGuardMiddleware, ObservabilityMiddleware
 from app.http.openapi import install_truthful_openapi
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         worker = None
         if settings.sla_worker_in_process:
             worker = asyncio.create_task(
-                run_worker(app.state.sessionmaker, settings.sla_worker_interval_seconds, stop)
+                run_watchers(app.state.sessionmaker, settings.sla_worker_interval_seconds, stop)
             )
         yield
         stop.set()

@@ -40,7 +40,11 @@ from app.seed import seed_demo  # noqa: E402
 
 DEFAULT_URL = "postgresql+asyncpg://127.0.0.1:5432/aftercare_fuzz"
 ROLES = ["anonymous", "customer", "engineer", "clerk", "supervisor"]
-CHECKS = "not_a_server_error,response_schema_conformance_on_2xx"
+CHECKS = os.environ.get(
+    "FUZZ_CHECKS",
+    "not_a_server_error,status_code_conformance,content_type_conformance,"
+    "response_headers_conformance,response_schema_conformance",
+)
 OUT = ROOT / "var" / "fuzz"
 
 

@@ -105,7 +105,7 @@ def main() -> int:
     call("POST", f"{so}/{rid}/report", engineer, json={"resolution": "Cleaned the rollers"})
     call("POST", f"{so}/{rid}/confirm", customer)
     closed = call("POST", f"{so}/{rid}/close", supervisor)
-    timeline = call("GET", f"{so}/{rid}/timeline", customer)
+    timeline = call("GET", f"{so}/{rid}/timeline", customer)["items"]
     print(
         f"{remote['number']} {closed['status']}; customer timeline: "
         + ", ".join(e["action"] or "record" for e in timeline)

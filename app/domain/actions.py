@@ -33,6 +33,14 @@ class Step(Generic[M]):
     action: str
     from_status: str
     to_status: str
+    outcomes: frozenset[str] = frozenset()
+
+    def choose(self, state: str) -> None:
+        """Pick the outcome the input decides (re-inspection pass or fail, a vendor's result);
+        only a state the table names for this action is allowed."""
+        if state not in self.outcomes:
+            raise ValueError(f"'{self.action}' cannot lead to '{state}'")
+        self.to_status = state
 
     def enter(self) -> None:
         """Take the new state now, for a rule that reads it before the handler ends (the SLA
@@ -67,7 +75,15 @@ async def perform(
     check_version(obj, version)
     rule = subject.workflow.check(action, obj, actor)
     current: Any = obj
-    step = Step(session, actor, obj, action, str(current.status), rule.next_state(obj))
+    step = Step(
+        session,
+        actor,
+        obj,
+        action,
+        str(current.status),
+        rule.next_state(obj),
+        frozenset(s for s in (rule.target, *rule.outcomes) if s is not None),
+    )
     changes = await subject.workflow.handler(action)(step, body)
     if changes is None:
         return obj  # nothing changed: no event, no new version

@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.auth.dependencies import CurrentUser, Office
+from app.db.models import Customer
 from app.domain.customers import service
 from app.domain.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
 from app.domain.schemas import Page
@@ -69,7 +70,7 @@ add_history_routes(
     History(
         noun="customer",
         path_param="customer_id",
-        object_type=service.OBJECT_TYPE,
+        object_type=Customer.object_type,
         load=service.get_customer,
         public=service.PUBLIC_CHANGES,
         timeline_doc="The customer's history: changes and records, oldest first.",

@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.auth.dependencies import CurrentUser, Office
+from app.db.models import Device
 from app.domain.devices import service
 from app.domain.devices.schemas import (
     DeviceCreate,
@@ -87,7 +88,7 @@ add_history_routes(
     History(
         noun="device",
         path_param="device_id",
-        object_type=service.OBJECT_TYPE,
+        object_type=Device.object_type,
         load=service.get_device,
         public=service.PUBLIC_CHANGES,
         timeline_doc="The device's history, oldest first (customers: from while it was theirs).",

@@ -155,7 +155,7 @@ add_history_routes(
     History(
         noun="service_order",
         path_param="order_id",
-        object_type=service.OBJECT_TYPE,
+        object_type=ServiceOrder.object_type,
         load=service.get_order,
         public=service.PUBLIC_CHANGES,
         timeline_doc="Everything that happened to the order, oldest first (customers: public "

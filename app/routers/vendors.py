@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.auth.dependencies import Office, Staff
+from app.db.models import Vendor
 from app.domain.schemas import Page
 from app.domain.timeline import PublicChanges
 from app.domain.vendors import service
@@ -68,7 +69,7 @@ add_history_routes(
     History(
         noun="vendor",
         path_param="vendor_id",
-        object_type=service.OBJECT_TYPE,
+        object_type=Vendor.object_type,
         load=service.get_vendor,
         public=PublicChanges(frozenset()),  # customers never see vendors
         timeline_doc="The station's history, oldest first.",

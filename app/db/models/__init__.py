@@ -2,14 +2,17 @@
 
 from sqlmodel import SQLModel
 
+import app.db.models.naming  # noqa: F401  (first: it names the constraints of every table below)
+
+# isort: split
 from app.db.models.auth import KnownLoginAddress, LoginFailure, RefreshToken, TokenFamily
+from app.db.models.calendar import CalendarSetting
 from app.db.models.events import Event, Record
 from app.db.models.idempotency import IdempotencyRecord
+from app.db.models.notifications import Notification
+from app.db.models.numbering import NumberSequence
 from app.db.models.reference import Customer, Device, Vendor
 from app.db.models.service_orders import (
-    CalendarSetting,
-    Notification,
-    NumberSequence,
     OrderChannel,
     OrderKind,
     OrderSignature,

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Integer
 from sqlalchemy.orm import declared_attr
@@ -12,6 +12,9 @@ from app.db.types import UTCDateTime, utcnow
 
 
 class Entity(SQLModel):
+    # The name events, records and notifications use for this kind of row ("service_order").
+    # Every table class declares it; tests/db/test_models.py checks that none forgot.
+    object_type: ClassVar[str]
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date
+from typing import ClassVar
 
 from sqlalchemy import Date, String, Text
 from sqlmodel import Field
@@ -12,6 +13,7 @@ from app.db.types import JSONType
 
 class Customer(Entity, table=True):
     __tablename__ = "customers"
+    object_type: ClassVar[str] = "customer"
 
     code: str = Field(sa_type=String(50), unique=True, index=True)
     name: str = Field(sa_type=String(200), index=True)
@@ -24,6 +26,7 @@ class Customer(Entity, table=True):
 
 class Device(Entity, table=True):
     __tablename__ = "devices"
+    object_type: ClassVar[str] = "device"
 
     customer_id: uuid.UUID = Field(foreign_key="customers.id", index=True)
     serial_number: str = Field(sa_type=String(100), unique=True)
@@ -36,6 +39,7 @@ class Device(Entity, table=True):
 
 class Vendor(Entity, table=True):
     __tablename__ = "vendors"
+    object_type: ClassVar[str] = "vendor"
 
     name: str = Field(sa_type=String(200), index=True)
     contact_name: str | None = Field(default=None, sa_type=String(200))

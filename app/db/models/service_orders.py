@@ -1,4 +1,5 @@
-"""Service orders (技术服务任务单) and what hangs off them: SLA pauses, the signed record."""
+"""Service orders (技术服务任务单) and what hangs off them: SLA pauses and policies, the signed
+record."""
 
 import uuid
 from datetime import datetime
@@ -9,7 +10,7 @@ from sqlalchemy import Index, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db.models.base import Entity
-from app.db.types import JSONType, UTCDateTime, utcnow
+from app.db.types import JSONType, UTCDateTime
 
 
 class OrderKind(StrEnum):
@@ -135,45 +136,10 @@ class SlaPause(SQLModel, table=True):
 
 class SlaPolicy(Entity, table=True):
     __tablename__ = "sla_policies"
+    object_type: ClassVar[str] = "sla_policy"
     __table_args__ = (UniqueConstraint("kind", "priority"),)
 
     kind: OrderKind = Field(sa_type=String(10))
     priority: Priority = Field(sa_type=String(10))
     response_minutes: int
     resolve_minutes: int
-
-
-class CalendarSetting(SQLModel, table=True):
-    """The department's business calendar: a single row (id 1) holding its JSON form."""
-
-    __tablename__ = "business_calendar"
-
-    id: int = Field(default=1, primary_key=True)
-    data: dict[str, Any] = Field(sa_type=JSONType)
-    version: int = 1
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class NumberSequence(SQLModel, table=True):
-    """Human-facing order numbers: one counter per prefix and year (SO-2026 → SO-2026-000123)."""
-
-    __tablename__ = "number_sequences"
-
-    name: str = Field(sa_type=String(20), primary_key=True)
-    last: int = 0
-
-
-class Notification(SQLModel, table=True):
-    __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_created", "user_id", "created_at"),)
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    user_id: uuid.UUID = Field(foreign_key="users.id")
-    kind: str = Field(sa_type=String(40))
-    title: str = Field(sa_type=String(200))
-    body: str = Field(sa_type=Text)
-    object_type: str | None = Field(default=None, sa_type=String(40))
-    object_id: uuid.UUID | None = None
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

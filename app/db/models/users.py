@@ -1,6 +1,7 @@
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import String
 from sqlmodel import Field
@@ -22,6 +23,7 @@ OFFICE_ROLES = frozenset({Role.clerk, Role.supervisor})
 
 class User(Entity, table=True):
     __tablename__ = "users"
+    object_type: ClassVar[str] = "user"
 
     email: str = Field(sa_type=String(254), unique=True, index=True)
     name: str = Field(sa_type=String(200))

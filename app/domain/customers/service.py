@@ -14,7 +14,6 @@ from app.domain.pagination import PageParams, PageResult, paginate
 from app.domain.schemas import read_for
 from app.domain.timeline import PublicChanges
 
-OBJECT_TYPE = "customer"
 # What a customer user sees of its company record's changes (external_ref is the ERP's key).
 PUBLIC_CHANGES = PublicChanges(
     frozenset({"code", "name", "contact_name", "phone", "email", "address"})
@@ -44,7 +43,9 @@ def to_read(customer: Customer, user: User) -> CustomerRead:
 async def create_customer(session: AsyncSession, actor: User, data: CustomerCreate) -> Customer:
     await ensure_unique(session, Customer, {"code": data.code, "external_ref": data.external_ref})
     customer = Customer(**data.model_dump())
-    await add_created(session, actor, OBJECT_TYPE, customer, data.model_dump(exclude_none=True))
+    await add_created(
+        session, actor, Customer.object_type, customer, data.model_dump(exclude_none=True)
+    )
     return customer
 
 
@@ -75,5 +76,5 @@ async def update_customer(
         {"code": values.get("code"), "external_ref": values.get("external_ref")},
         exclude_id=customer.id,
     )
-    await save_changes(session, actor, OBJECT_TYPE, customer, values)
+    await save_changes(session, actor, Customer.object_type, customer, values)
     return customer

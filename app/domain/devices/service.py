@@ -21,7 +21,6 @@ from app.domain.pagination import PageParams, PageResult, paginate
 from app.domain.schemas import IsoDate, read_for
 from app.domain.timeline import PublicChanges
 
-OBJECT_TYPE = "device"
 # What a customer sees of a device's changes; customer_id shows only the move to them.
 PUBLIC_CHANGES = PublicChanges(
     frozenset(
@@ -82,7 +81,9 @@ async def create_device(session: AsyncSession, actor: User, data: DeviceCreate) 
         session, Device, {"serial_number": data.serial_number, "external_ref": data.external_ref}
     )
     device = Device(**data.model_dump())
-    await add_created(session, actor, OBJECT_TYPE, device, data.model_dump(exclude_none=True))
+    await add_created(
+        session, actor, Device.object_type, device, data.model_dump(exclude_none=True)
+    )
     return device
 
 
@@ -123,5 +124,5 @@ async def update_device(
         {"serial_number": values.get("serial_number"), "external_ref": values.get("external_ref")},
         exclude_id=device.id,
     )
-    await save_changes(session, actor, OBJECT_TYPE, device, values)
+    await save_changes(session, actor, Device.object_type, device, values)
     return device

@@ -27,15 +27,10 @@ from app.domain.errors import ValidationFailed
 from app.domain.notifications.service import Message, notify, notify_customer_users
 from app.domain.schemas import EmptyBody, ReasonBody
 from app.domain.service_orders.booking import book_engineer
-from app.domain.service_orders.schemas import (
-    AssignBody,
-    ConfirmBody,
-    HoldBody,
-    ReportBody,
-    decode_png_data_url,
-)
+from app.domain.service_orders.schemas import AssignBody, ConfirmBody, HoldBody, ReportBody
 from app.domain.service_orders.service import get_order, record_hash, refresh_sla
 from app.domain.service_orders.workflow import SERVICE_ORDER
+from app.domain.signatures import decode_png_data_url
 from app.domain.timeline import Channel
 
 SERVICE_ORDERS = Subject(SERVICE_ORDER, ServiceOrder, get_order)

@@ -54,7 +54,6 @@ from app.domain.service_orders.workflow import SERVICE_ORDER
 from app.domain.timeline import PublicChanges
 from app.domain.users.summaries import People, load_people
 
-OBJECT_TYPE = "service_order"
 NUMBER_PREFIX = "SO"
 SORTS = {
     "created_at": col(ServiceOrder.created_at),
@@ -285,7 +284,9 @@ async def create_order(
         owner_id=actor.id if actor.role in OFFICE_ROLES else None,
     )
     await refresh_sla(session, order, actor)
-    await add_created(session, actor, OBJECT_TYPE, order, data.model_dump(exclude_none=True))
+    await add_created(
+        session, actor, ServiceOrder.object_type, order, data.model_dump(exclude_none=True)
+    )
     return order
 
 
@@ -347,7 +348,7 @@ async def update_order(
         record_event(
             session,
             actor=actor,
-            object_type=OBJECT_TYPE,
+            object_type=ServiceOrder.object_type,
             obj=order,
             action="updated",
             changes={**changes, **forced},

@@ -49,7 +49,6 @@ DEFAULT_SLA: dict[Priority, tuple[int, int]] = {
 # Where a clock can still run or is paused: a policy or calendar change recomputes these. Once
 # the result is confirmed the outcome is history and a later policy change does not rewrite it.
 CLOCKED_STATES = sorted(SERVICE_ORDER.group("clocked"))
-OBJECT_TYPE = "service_order"
 _RANK = {SlaState.ok: 0, SlaState.warning: 1, SlaState.breached: 2}
 Segments = Sequence[tuple[datetime, datetime | None]]
 
@@ -235,7 +234,7 @@ def announce(
     record_event(
         session,
         actor=actor,
-        object_type=OBJECT_TYPE,
+        object_type=ServiceOrder.object_type,
         obj=order,
         action=f"sla_{state.value}",
         changes={
@@ -255,7 +254,7 @@ def announce(
             f"{order.number}: SLA {label}",
             f"{order.subject}\nResponse due {_when(order.response_due_at, zone)}, "
             f"resolution due {_when(order.due_at, zone)}.",
-            OBJECT_TYPE,
+            ServiceOrder.object_type,
             order.id,
         ),
     )

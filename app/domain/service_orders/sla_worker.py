@@ -2,31 +2,29 @@
 writing an event and notifying the supervisors (超时/限时催办). Safe to run in several processes
 at once: on PostgreSQL each batch claims its rows with SKIP LOCKED, and on every database each
 transition is written only if the order is still in the state the scan saw, so a second scanner
-that read the same row before the first committed changes nothing."""
+that read the same row before the first committed changes nothing. Registered as the "sla"
+watcher (app/domain/watchers.py runs it, each batch in its own unit of work)."""
 
-import asyncio
-import contextlib
-import logging
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.db.models import ServiceOrder, SlaState
 from app.db.repositories.locks import skip_locked
-from app.db.session import unit_of_work
 from app.db.types import utcnow
 from app.domain.notifications.service import supervisor_ids
 from app.domain.service_orders import sla
 from app.domain.service_orders.workflow import SERVICE_ORDER
+from app.domain.watchers import watcher
 
-logger = logging.getLogger("aftercare.sla")
 # States whose clocks run (on_hold and reported are paused; the rest have stopped).
 RUNNING_STATES = sorted(SERVICE_ORDER.group("running"))
 BATCH_SIZE = 200
 
 
+@watcher("sla", batch=BATCH_SIZE, counts="orders")
 async def scan_once(
     session: AsyncSession, now: datetime | None = None, batch: int = BATCH_SIZE
 ) -> int:
@@ -90,22 +88,3 @@ async def _claim(
         .values(sla_state=state, updated_at=utcnow())
     )
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
-
-
-async def run_worker(
-    sessionmaker: async_sessionmaker[AsyncSession], interval_seconds: float, stop: asyncio.Event
-) -> None:
-    """Scan until `stop` is set; a failed scan is logged and retried on the next tick."""
-    while not stop.is_set():
-        try:
-            while not stop.is_set():
-                async with unit_of_work(sessionmaker) as session:
-                    changed = await scan_once(session)
-                if changed:
-                    logger.info("sla scan moved %d orders", changed)
-                if changed < BATCH_SIZE:
-                    break
-        except Exception:
-            logger.exception("sla scan failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)

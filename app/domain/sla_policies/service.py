@@ -32,8 +32,6 @@ from app.domain.sla_policies.schemas import (
     SlaPolicyUpdate,
 )
 
-OBJECT_TYPE = "sla_policy"
-
 
 def to_read(policy: SlaPolicy, user: User) -> SlaPolicyRead:
     actions = ["update"] if user.role == Role.supervisor else []
@@ -58,7 +56,9 @@ async def create_policy(session: AsyncSession, actor: User, data: SlaPolicyCreat
             f"A policy for {data.kind}/{data.priority} exists; PATCH it instead", field="priority"
         )
     policy = SlaPolicy(**data.model_dump())
-    await add_created(session, actor, OBJECT_TYPE, policy, data.model_dump(), public=False)
+    await add_created(
+        session, actor, SlaPolicy.object_type, policy, data.model_dump(), public=False
+    )
     await recompute_open_orders(session, actor, kind=data.kind, priority=data.priority)
     return policy
 
@@ -73,7 +73,9 @@ async def update_policy(
     policy = await get_or_404(session, actor, SlaPolicy, policy_id, "SLA policy")
     require_version(policy, expected_version)
     values = data.model_dump(exclude_unset=True)
-    changes = await save_changes(session, actor, OBJECT_TYPE, policy, values, public=False)
+    changes = await save_changes(
+        session, actor, SlaPolicy.object_type, policy, values, public=False
+    )
     recomputed = 0
     if changes:
         recomputed = await recompute_open_orders(

@@ -29,7 +29,6 @@ from app.domain.users.schemas import (
     UserUpdate,
 )
 
-OBJECT_TYPE = "user"
 SORTS = {
     "created_at": col(User.created_at),
     "updated_at": col(User.updated_at),
@@ -84,7 +83,7 @@ async def create_user(session: AsyncSession, actor: User | None, data: UserCreat
     await add_created(
         session,
         actor,
-        OBJECT_TYPE,
+        User.object_type,
         user,
         data.model_dump(exclude={"password"}, exclude_none=True),
         public=False,
@@ -122,7 +121,7 @@ async def update_user(
     if role != Role.customer and "customer_id" not in values:
         values["customer_id"] = None
     await _check_customer_link(session, actor, role, values.get("customer_id", user.customer_id))
-    changes = await save_changes(session, actor, OBJECT_TYPE, user, values, public=False)
+    changes = await save_changes(session, actor, User.object_type, user, values, public=False)
     if changes.get("active") == [True, False]:
         # Disabling ends every login for good: reactivating later must not revive a session
         # (say, on the stolen laptop that was the reason to disable the account).
@@ -143,7 +142,7 @@ async def rotate_client_secret(
     record_event(
         session,
         actor=actor,
-        object_type=OBJECT_TYPE,
+        object_type=User.object_type,
         obj=user,
         action="client_secret_rotated",
         public=False,
@@ -164,7 +163,7 @@ async def change_own_password(
     record_event(
         session,
         actor=user,
-        object_type=OBJECT_TYPE,
+        object_type=User.object_type,
         obj=user,
         action="password_changed",
         public=False,

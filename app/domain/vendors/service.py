@@ -12,7 +12,6 @@ from app.domain.filters import ExternalRefQuery, apply_filters
 from app.domain.pagination import PageParams, PageResult, paginate
 from app.domain.vendors.schemas import VendorCreate, VendorRead, VendorUpdate
 
-OBJECT_TYPE = "vendor"
 SORTS = {
     "created_at": col(Vendor.created_at),
     "updated_at": col(Vendor.updated_at),
@@ -35,7 +34,9 @@ def to_read(vendor: Vendor, user: User) -> VendorRead:
 async def create_vendor(session: AsyncSession, actor: User, data: VendorCreate) -> Vendor:
     await ensure_unique(session, Vendor, {"external_ref": data.external_ref})
     vendor = Vendor(**data.model_dump())
-    await add_created(session, actor, OBJECT_TYPE, vendor, data.model_dump(exclude_none=True))
+    await add_created(
+        session, actor, Vendor.object_type, vendor, data.model_dump(exclude_none=True)
+    )
     return vendor
 
 
@@ -63,5 +64,5 @@ async def update_vendor(
     await ensure_unique(
         session, Vendor, {"external_ref": values.get("external_ref")}, exclude_id=vendor.id
     )
-    await save_changes(session, actor, OBJECT_TYPE, vendor, values)
+    await save_changes(session, actor, Vendor.object_type, vendor, values)
     return vendor
