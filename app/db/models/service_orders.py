@@ -172,6 +172,9 @@ class Notification(SQLModel, table=True):
     kind: str = Field(sa_type=String(40))
     title: str = Field(sa_type=String(200))
     body: str = Field(sa_type=Text)
+    # What the kind's template is filled with, so the text is made in the reader's language
+    # when read (title/body keep the English text, for kinds without a template).
+    params: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     object_type: str | None = Field(default=None, sa_type=String(40))
     object_id: uuid.UUID | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
