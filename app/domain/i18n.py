@@ -75,7 +75,7 @@ ENUM_LABELS: Mapping[str, tuple[type[StrEnum], Mapping[str, Label]]] = {
     "sla_pause_kind": (
         PauseKind,
         {
-            PauseKind.hold: Label("On hold", "挂起"),
+            PauseKind.hold: Label("On hold", "暂停"),
             PauseKind.awaiting_confirmation: Label("Awaiting confirmation", "待客户确认"),
         },
     ),
