@@ -18,6 +18,7 @@ class WorkReason(StrEnum):
     assigned = "assigned"  # an engineer's assignment
     appointment = "appointment"  # an engineer's booked visit
     owned_waiting = "owned_waiting"  # 首问负责: an order the caller owns waits for the office
+    unowned = "unowned"  # nobody in the office has taken it yet (e.g. opened on the portal)
     overdue = "overdue"  # past its due time: a supervisor chases it
 
 

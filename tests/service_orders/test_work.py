@@ -177,6 +177,31 @@ async def test_a_clerk_sees_the_orders_they_own_that_wait_for_the_office(client,
     assert their_item["order"]["id"] == theirs["id"]
 
 
+async def test_an_order_nobody_owns_yet_waits_for_every_clerk_until_one_takes_it(
+    client, factory, users
+):
+    portal = order_body(users["customer"].customer_id, channel="portal")
+    created = await client.post(API, json=portal, headers=factory.headers(users["customer"]))
+    assert created.status_code == 201, created.text
+    order = created.json()
+    assert order["owner_id"] is None
+    other_clerk = factory.headers(await factory.user(Role.clerk))
+    for headers in (
+        factory.headers(users["clerk"]),
+        other_clerk,
+        factory.headers(users["supervisor"]),
+    ):
+        items = (await client.get(WORK, headers=headers)).json()["items"]
+        assert [(i["order"]["id"], i["reason"]) for i in items] == [(order["id"], "unowned")]
+
+    taken = await act(
+        client, other_clerk, order["id"], "assign", {"assignee_id": str(users["engineer"].id)}
+    )
+    assert taken.status_code == 200, taken.text
+    for headers in (factory.headers(users["clerk"]), other_clerk):
+        assert (await client.get(WORK, headers=headers)).json()["items"] == []
+
+
 async def test_a_supervisor_sees_the_overdue_orders_and_their_own(client, factory, users):
     desk = Desk(client, factory, users)
     late = await desk.order(steps=["assign", "start"], kind="remote")

@@ -1,9 +1,10 @@
 """The service orders on a caller's "my work" list, one keyset-paged query.
 
 Engineers: their open assignments. Clerks: the orders they own (首问负责) that wait for the
-office. Supervisors: the overdue orders, and the ones they own that wait. Today's appointments
-come first (by start), then the other appointments, then the rest by due time; "today" is the
-day in the business calendar's time zone, where the department and its customers are.
+office, and the ones nobody owns yet. Supervisors: the overdue orders, and what a clerk sees.
+Today's appointments come first (by start), then the other appointments, then the rest by due
+time; "today" is the day in the business calendar's time zone, where the department and its
+customers are.
 """
 
 import base64
@@ -51,8 +52,11 @@ class _Day:
 
 
 def _responsible(user: User) -> ColumnElement[bool]:
+    # An order nobody in the office has taken yet (opened on the portal) waits for every clerk
+    # and supervisor until one assigns it and so becomes its owner.
     owned = and_(
-        col(ServiceOrder.owner_id) == user.id, col(ServiceOrder.status).in_(OFFICE_WAITING)
+        or_(col(ServiceOrder.owner_id) == user.id, col(ServiceOrder.owner_id).is_(None)),
+        col(ServiceOrder.status).in_(OFFICE_WAITING),
     )
     if user.role == Role.engineer:
         return and_(
@@ -138,7 +142,7 @@ async def my_work(
             return WorkReason.appointment if order.appointment_start else WorkReason.assigned
         if user.role == Role.supervisor and is_overdue(order, view.pauses.get(order.id, []), now):
             return WorkReason.overdue
-        return WorkReason.owned_waiting
+        return WorkReason.owned_waiting if order.owner_id else WorkReason.unowned
 
     return WorkList(
         items=[
