@@ -18,5 +18,6 @@ RUN mkdir -p var && chown aftercare var
 USER aftercare
 ENV HOST=0.0.0.0 PORT=8000
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
+# Probes the port the server was started on (PORT may be changed with `docker run -e PORT=…`).
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import os,sys,urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ['PORT']).status != 200)"
 CMD ["sh", "-c", "aftercare migrate && exec aftercare serve --host \"$HOST\" --port \"$PORT\""]

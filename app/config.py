@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     password_hash_profile: Literal["standard", "fast"] = "standard"
     log_json: bool = True
     business_timezone: str = "Asia/Shanghai"
+    # Labels, notification texts and problem titles when Accept-Language names neither language.
+    default_language: Literal["en", "zh-CN"] = "en"
     # The SLA watcher runs inside the API process unless switched off (then run `aftercare worker`).
     sla_worker_in_process: bool = True
     sla_worker_interval_seconds: float = Field(default=60, gt=0)

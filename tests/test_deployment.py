@@ -1,7 +1,11 @@
 """The container files describe what the README promises."""
 
+import http.server
+import os
 import shutil
 import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -45,3 +49,41 @@ def test_dockerfile_runs_as_non_root_and_migrates_before_serving():
     assert "-slim" in dockerfile
     assert "\nUSER aftercare" in dockerfile
     assert "aftercare migrate && exec aftercare serve" in dockerfile
+
+
+def _healthcheck_probe() -> str:
+    [line] = [
+        ln for ln in (ROOT / "Dockerfile").read_text().splitlines() if ln.startswith("HEALTHCHECK")
+    ]
+    command = line.split(" CMD ", 1)[1]
+    assert command.startswith('python -c "') and command.endswith('"'), command
+    return command.removeprefix('python -c "').removesuffix('"')
+
+
+def test_the_healthcheck_probes_the_configured_port(tmp_path):
+    class Healthz(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/healthz" else 404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Healthz)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        probe = _healthcheck_probe()
+        assert "8000" not in probe
+
+        def run(port_setting: int) -> int:
+            env = {**os.environ, "PORT": str(port_setting)}
+            return subprocess.run(
+                [sys.executable, "-c", probe], env=env, capture_output=True, check=False, timeout=10
+            ).returncode
+
+        assert run(port) == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert run(port) != 0  # nothing listens there any more: unhealthy

@@ -8,7 +8,9 @@ import pytest
 from app.db.models import Role, User
 from app.domain import workflow
 from app.domain.errors import Forbidden, InvalidTransition
-from app.domain.workflow import Action, Label, Workflow, describe
+from app.domain.i18n import Language
+from app.domain.meta import describe_workflow
+from app.domain.workflow import Action, Label, Workflow
 from tests.support import assert_problem
 
 
@@ -67,8 +69,12 @@ def test_check_raises_403_for_role_and_409_for_state():
 
 
 def test_describe_has_both_languages():
-    described = describe(SAMPLE)
-    assert described["states"][0] == {"key": "new", "labels": {"en": "New", "zh-CN": "新建"}}
+    described = describe_workflow(SAMPLE, Language.zh_CN).model_dump(mode="json", by_alias=True)
+    assert described["states"][0] == {
+        "key": "new",
+        "label": "新建",
+        "labels": {"en": "New", "zh-CN": "新建"},
+    }
     finish = described["actions"][0]
     assert finish["from"] == ["new"] and finish["to"] == "done"
     assert finish["roles"] == ["engineer"]

@@ -161,27 +161,3 @@ def register(workflow: Workflow) -> Workflow:
 
 def all_workflows() -> Iterable[Workflow]:
     return _REGISTRY.values()
-
-
-def describe(workflow: Workflow) -> dict[str, Any]:
-    """The JSON shape of `GET /meta/workflows` for one workflow."""
-    return {
-        "name": workflow.name,
-        "initial": workflow.initial,
-        "states": [
-            {"key": key, "labels": {"en": lbl.en, "zh-CN": lbl.zh_CN}}
-            for key, lbl in workflow.states.items()
-        ],
-        "actions": [
-            {
-                "key": a.name,
-                "from": sorted(a.sources),
-                "to": a.target,
-                "possible_to": sorted({a.target, *a.outcomes} - {None}),
-                "roles": sorted(r.value for r in a.roles),
-                "condition": a.guard_description,
-                "labels": {"en": a.label.en, "zh-CN": a.label.zh_CN},
-            }
-            for a in workflow.actions.values()
-        ],
-    }

@@ -34,6 +34,8 @@ from app.db.models import IdempotencyRecord
 from app.db.outage import is_database_unavailable
 from app.db.session import commit
 from app.db.types import utcnow
+from app.domain.i18n import Language
+from app.http.language import scope_language
 from app.http.middleware import (
     BODY_KEY,
     SESSION_KEY,
@@ -86,12 +88,13 @@ def _request_hash(scope: Scope, body: bytes) -> str:
 _Answer = _Response | Response | None
 
 
-def _in_flight() -> Response:
+def _in_flight(language: Language) -> Response:
     return problem(
         409,
         "A request with this Idempotency-Key is still being processed; retry later",
         code="idempotency_in_flight",
         headers={"Retry-After": "1"},
+        language=language,
     )
 
 
@@ -111,6 +114,7 @@ class IdempotencyMiddleware:
                 400,
                 "Idempotency-Key must be 1-255 visible ASCII characters",
                 code="invalid_idempotency_key",
+                language=scope_language(scope),
             )
             await response(scope, receive, send)
             return
@@ -124,7 +128,7 @@ class IdempotencyMiddleware:
             # Here, outside any route, "the database is not there" must still be a 503.
             if not is_database_unavailable(exc):
                 raise
-            answer = unavailable(exc)
+            answer = unavailable(exc, scope_language(scope))
         finally:
             scope.pop(SESSION_KEY, None)
         if answer is None:  # a revoked login: no replay, the route answers 401
@@ -151,11 +155,13 @@ class IdempotencyMiddleware:
         request_hash = _request_hash(scope, scope.get(BODY_KEY, b""))
         async with scope["app"].state.sessionmaker() as session:
             if not await self._hold(session, claims.user_id, key):
-                return _in_flight()
+                return _in_flight(scope_language(scope))
             try:
                 existing = await self._find_live(session, claims.user_id, key)
                 if existing is not None:
-                    return await self._answer_existing(session, existing, claims, request_hash)
+                    return await self._answer_existing(
+                        session, existing, claims, request_hash, scope
+                    )
                 scope[SESSION_KEY] = session
                 response = await self._call_route(scope, receive)
                 if response.storable():
@@ -169,7 +175,7 @@ class IdempotencyMiddleware:
                     winner = await self._find_live(session, claims.user_id, key)
                     if winner is None:
                         raise
-                    return await self._answer_existing(session, winner, claims, request_hash)
+                    return await self._answer_existing(session, winner, claims, request_hash, scope)
                 return response
             finally:
                 self._held.discard((claims.user_id, key))
@@ -245,7 +251,11 @@ class IdempotencyMiddleware:
 
     @staticmethod
     async def _answer_existing(
-        session: AsyncSession, record: IdempotencyRecord, claims: AccessClaims, request_hash: str
+        session: AsyncSession,
+        record: IdempotencyRecord,
+        claims: AccessClaims,
+        request_hash: str,
+        scope: Scope,
     ) -> _Answer:
         # A revoked login or a disabled user learns nothing about its keys: the route says 401.
         if await load_login(session, claims) is None:
@@ -256,6 +266,7 @@ class IdempotencyMiddleware:
                 "This Idempotency-Key was already used with a different request; "
                 "use a new key for a new request",
                 code="idempotency_key_reused",
+                language=scope_language(scope),
             )
         body = record.body or b""
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in record.headers]

@@ -11,6 +11,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 
+from app.http.language import scope_language
 from app.http.problems import problem
 
 Scope = MutableMapping[str, Any]
@@ -128,11 +129,12 @@ class BodyGuardMiddleware:
             await self.app(scope, receive, send)
             return
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
-            await problem(400, "NUL characters are not allowed in the URL")(scope, receive, send)
+            detail = "NUL characters are not allowed in the URL"
+            await problem(400, detail, language=scope_language(scope))(scope, receive, send)
             return
         if any(_CONTROL_BYTES.search(value) for _, value in scope.get("headers", [])):
             detail = "Control characters are not allowed in header values"
-            await problem(400, detail)(scope, receive, send)
+            await problem(400, detail, language=scope_language(scope))(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
@@ -144,7 +146,7 @@ class BodyGuardMiddleware:
                 body = await self._read_body(receive) if more else b""
         except TimeoutError:
             detail = f"The request body did not arrive within {self.body_timeout_seconds:g} s"
-            await problem(408, detail)(scope, receive, send)
+            await problem(408, detail, language=scope_language(scope))(scope, receive, send)
             return
         if body is None:  # the client went away
             return
@@ -181,5 +183,6 @@ class BodyGuardMiddleware:
         return b"".join(chunks)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, f"The request body is larger than {self.max_body_bytes} bytes")
+        detail = f"The request body is larger than {self.max_body_bytes} bytes"
+        response = problem(413, detail, language=scope_language(scope))
         await response(scope, receive, send)

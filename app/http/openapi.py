@@ -168,6 +168,17 @@ def _document_headers(spec: dict[str, Any], method: str, operation: dict[str, An
                 "schema": {"type": "string", "pattern": r"^[\x21-\x7e]{1,255}$"},
             }
         )
+    # Read by every answer's problem title (app/http/language.py), so every operation takes it.
+    operation.setdefault("parameters", []).append(
+        {
+            "name": "Accept-Language",
+            "in": "header",
+            "required": False,
+            "description": "`zh-CN` or `en` (q-values honoured; else DEFAULT_LANGUAGE): the "
+            "language of problem titles, notification texts and labels; codes never change",
+            "schema": {"type": "string"},
+        }
+    )
     for status, response in operation["responses"].items():
         if not status.startswith("2"):
             continue

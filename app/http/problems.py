@@ -16,6 +16,8 @@ from starlette.routing import get_route_path
 
 from app.db.outage import is_database_unavailable
 from app.domain.errors import DomainError
+from app.domain.i18n import Language, problem_title
+from app.http.language import request_language
 
 logger = logging.getLogger("aftercare.errors")
 
@@ -45,14 +47,18 @@ def problem(
     code: str | None = None,
     title: str | None = None,
     headers: dict[str, str] | None = None,
+    language: Language = Language.en,
     **extra: Any,
 ) -> JSONResponse:
+    """The problem answer; its `title` comes from the catalogue by `code`, in `language`
+    (`title` and then the HTTP reason phrase only for a code the catalogue lacks)."""
+    code = code or _CODES.get(status, "error")
     body: dict[str, Any] = {
-        "type": f"https://aftercare.example/problems/{code or _CODES.get(status, 'error')}",
-        "title": title or HTTPStatus(status).phrase,
+        "type": f"https://aftercare.example/problems/{code}",
+        "title": problem_title(code, language) or title or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
-        "code": code or _CODES.get(status, "error"),
+        "code": code,
         **extra,
     }
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
@@ -65,21 +71,29 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     return problem(
-        exc.status, exc.detail, code=exc.code, title=exc.title, headers=exc.headers, **exc.extra
+        exc.status,
+        exc.detail,
+        code=exc.code,
+        title=exc.title,
+        headers=exc.headers,
+        language=request_language(request),
+        **exc.extra,
     )
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    language = request_language(request)
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
-        return problem(400, "The request body is not valid JSON", code="invalid_json")
+        detail = "The request body is not valid JSON"
+        return problem(400, detail, code="invalid_json", language=language)
     items = [{"field": _field_path(tuple(e["loc"])), "message": e["msg"]} for e in errors]
     detail = "; ".join(f"{i['field']}: {i['message']}" for i in items)
-    return problem(422, detail, code="validation_error", errors=items)
+    return problem(422, detail, code="validation_error", language=language, errors=items)
 
 
 def _unparsable_json_detail(cause: BaseException | None) -> str | None:
@@ -109,29 +123,32 @@ def _allowed_methods(request: Request) -> str:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers or {})
+    language = request_language(request)
     if exc.status_code == 400 and (detail := _unparsable_json_detail(exc.__cause__)):
-        return problem(400, detail, code="invalid_json")
+        return problem(400, detail, code="invalid_json", language=language)
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return problem(exc.status_code, detail, headers=headers)
+    return problem(exc.status_code, detail, headers=headers, language=language)
 
 
-async def _stale_data(_: Request, exc: Exception) -> JSONResponse:
+async def _stale_data(request: Request, exc: Exception) -> JSONResponse:
     return problem(
         409,
         "The object was changed by another request at the same time; reload it and retry",
         code="version_conflict",
+        language=request_language(request),
     )
 
 
-async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     logger.info("integrity error: %s", exc)
     return problem(
         409,
         "The change conflicts with existing data (a unique value is already taken or a "
         "referenced object is missing)",
         code="conflict",
+        language=request_language(request),
     )
 
 
@@ -139,28 +156,31 @@ async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
 RETRY_AFTER_SECONDS = 2
 
 
-def unavailable(exc: BaseException) -> JSONResponse:
+def unavailable(exc: BaseException, language: Language = Language.en) -> JSONResponse:
     """503 for "the database is not there"; also used by middleware that runs outside routes."""
     logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
     return problem(
         503,
         "The database is busy or unreachable; retry shortly",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        language=language,
     )
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """Driver, pool and socket errors: 503 when the database is unavailable, else a bug (500)."""
     if is_database_unavailable(exc):
-        return unavailable(exc)
+        return unavailable(exc, request_language(request))
     return await _unhandled(request, exc)
 
 
-async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    language = request_language(request)
     if is_database_unavailable(exc):  # raised by a middleware layer, outside any route
-        return unavailable(exc)
+        return unavailable(exc, language)
     logger.exception("unhandled error", exc_info=exc)
-    return problem(500, "An unexpected error occurred; it has been logged", code="internal_error")
+    detail = "An unexpected error occurred; it has been logged"
+    return problem(500, detail, code="internal_error", language=language)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

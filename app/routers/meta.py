@@ -1,14 +1,13 @@
-from typing import Any
-
 from fastapi import APIRouter
 
 from app.auth.dependencies import CurrentUser
-from app.domain.workflow import all_workflows, describe
+from app.domain.meta import WorkflowCatalogue, describe_everything
+from app.http.language import RequestLanguage
 
 router = APIRouter(prefix="/meta", tags=["meta"])
 
 
 @router.get("/workflows")
-async def list_workflows(_: CurrentUser) -> dict[str, Any]:
-    """Every workflow's states and actions with roles and en / zh-CN labels, for building UIs."""
-    return {"workflows": [describe(w) for w in all_workflows()]}
+async def list_workflows(_: CurrentUser, language: RequestLanguage) -> WorkflowCatalogue:
+    """Every workflow's states and actions, and every enum's values, with en / zh-CN labels."""
+    return describe_everything(language)

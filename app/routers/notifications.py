@@ -7,6 +7,7 @@ from app.domain.notifications import service
 from app.domain.notifications.schemas import MarkedRead, NotificationRead
 from app.domain.schemas import Page
 from app.http.deps import Paging, Session, require_json_body
+from app.http.language import RequestLanguage
 
 router = APIRouter(
     prefix="/notifications", tags=["notifications"], dependencies=[Depends(require_json_body)]
@@ -15,22 +16,26 @@ router = APIRouter(
 
 @router.get("")
 async def list_notifications(
-    session: Session, user: CurrentUser, page: Paging, unread: bool | None = None
+    session: Session,
+    user: CurrentUser,
+    page: Paging,
+    language: RequestLanguage,
+    unread: bool | None = None,
 ) -> Page[NotificationRead]:
     """Your notifications, oldest first (sort=-created_at for newest first)."""
     result = await service.list_notifications(session, user, unread, page)
     return Page(
-        items=[NotificationRead.model_validate(n) for n in result.items],
+        items=[service.to_read(n, language) for n in result.items],
         next_cursor=result.next_cursor,
     )
 
 
 @router.post("/{notification_id}/read")
 async def mark_notification_read(
-    session: Session, user: CurrentUser, notification_id: uuid.UUID
+    session: Session, user: CurrentUser, language: RequestLanguage, notification_id: uuid.UUID
 ) -> NotificationRead:
     """Mark one of your notifications read."""
-    return NotificationRead.model_validate(await service.mark_read(session, user, notification_id))
+    return service.to_read(await service.mark_read(session, user, notification_id), language)
 
 
 @router.post("/read-all")

@@ -1,13 +1,18 @@
-"""GET /users/me/work: an engineer's open orders, today's appointments (in the department's
-Asia/Shanghai day) first, then the other appointments by start, then the rest by due time."""
+"""GET /users/me/work: what each role is responsible for (engineers their open orders, clerks the
+orders they own that wait for the office, supervisors also the overdue ones), today's
+appointments (in the department's Asia/Shanghai day) first, then the other appointments by
+start, then the rest by due time; paged like every list."""
 
-from datetime import date, datetime, time, timedelta
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
-from app.db.models import Role
+from app.db.models import Role, ServiceOrder
 from tests.service_orders.helpers import API, act, order_body, png_data_url
 from tests.support import assert_problem
 
@@ -131,17 +136,142 @@ async def test_today_is_the_day_in_the_business_calendars_time_zone(client, fact
 async def test_an_engineer_without_work_gets_an_empty_list(client, factory, users):
     response = await client.get(WORK, headers=factory.headers(users["engineer"]))
     assert response.status_code == 200
-    assert response.json() == {"items": []}
+    assert response.json() == {"items": [], "next_cursor": None}
 
 
-@pytest.mark.parametrize("role", ["clerk", "supervisor"])
-async def test_office_staff_see_what_is_assigned_to_them_which_is_nothing(
-    client, factory, users, role
+async def test_every_item_says_what_it_is_and_why_it_is_there(client, factory, users):
+    desk = Desk(client, factory, users)
+    visit = await desk.order(steps=["assign"], kind="onsite")
+    remote = await desk.order(steps=["assign", "start"], kind="remote")
+    items = (await client.get(WORK, headers=factory.headers(users["engineer"]))).json()["items"]
+    assert {i["order"]["id"]: (i["kind"], i["reason"]) for i in items} == {
+        visit["id"]: ("service_order", "appointment"),
+        remote["id"]: ("service_order", "assigned"),
+    }
+
+
+async def test_a_clerk_sees_the_orders_they_own_that_wait_for_the_office(client, factory, users):
+    """首问负责: new (to assign), reported (to confirm with the customer), confirmed (to close)."""
+    desk = Desk(client, factory, users)
+    new = await desk.order(kind="remote")
+    reported = await desk.order(steps=["assign", "start", "report"], kind="remote")
+    confirmed = await desk.order(steps=["assign", "start", "report", "confirm"], kind="remote")
+    # With the engineer, finished, or cancelled: nothing for the owner to do.
+    await desk.order(steps=["assign"], kind="remote")
+    await desk.order(steps=["assign", "start"], kind="remote")
+    await desk.order(steps=["assign", "hold"], kind="remote")
+    await desk.order(steps=["assign", "start", "report", "confirm", "close"], kind="remote")
+    await desk.order(steps=["cancel"], kind="remote")
+    # Another clerk's order waits for that clerk, not this one.
+    other = Desk(client, factory, users)
+    other.clerk = factory.headers(await factory.user(Role.clerk))
+    theirs = await other.order(kind="remote")
+
+    response = await client.get(WORK, headers=desk.clerk)
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert {i["order"]["id"] for i in items} == {new["id"], reported["id"], confirmed["id"]}
+    assert {(i["kind"], i["reason"]) for i in items} == {("service_order", "owned_waiting")}
+    assert all(i["order"]["owner_id"] == str(users["clerk"].id) for i in items)
+    [their_item] = (await client.get(WORK, headers=other.clerk)).json()["items"]
+    assert their_item["order"]["id"] == theirs["id"]
+
+
+async def test_an_order_nobody_owns_yet_waits_for_every_clerk_until_one_takes_it(
+    client, factory, users
 ):
-    await Desk(client, factory, users).order(steps=["assign"], kind="remote")
-    response = await client.get(WORK, headers=factory.headers(users[role]))
-    assert response.status_code == 200
-    assert response.json() == {"items": []}
+    portal = order_body(users["customer"].customer_id, channel="portal")
+    created = await client.post(API, json=portal, headers=factory.headers(users["customer"]))
+    assert created.status_code == 201, created.text
+    order = created.json()
+    assert order["owner_id"] is None
+    other_clerk = factory.headers(await factory.user(Role.clerk))
+    for headers in (
+        factory.headers(users["clerk"]),
+        other_clerk,
+        factory.headers(users["supervisor"]),
+    ):
+        items = (await client.get(WORK, headers=headers)).json()["items"]
+        assert [(i["order"]["id"], i["reason"]) for i in items] == [(order["id"], "unowned")]
+
+    taken = await act(
+        client, other_clerk, order["id"], "assign", {"assignee_id": str(users["engineer"].id)}
+    )
+    assert taken.status_code == 200, taken.text
+    for headers in (factory.headers(users["clerk"]), other_clerk):
+        assert (await client.get(WORK, headers=headers)).json()["items"] == []
+
+
+async def test_a_supervisor_sees_the_overdue_orders_and_their_own(client, factory, users):
+    desk = Desk(client, factory, users)
+    late = await desk.order(steps=["assign", "start"], kind="remote")
+    late_new = await desk.order(kind="remote")
+    await desk.order(steps=["assign"], kind="remote")  # on time
+    finished_late = await desk.order(steps=["assign", "start", "report"], kind="remote")
+    past = datetime.now(UTC) - timedelta(hours=1)
+    async with factory.sessionmaker() as session:
+        ids = [uuid.UUID(o["id"]) for o in (late, late_new, finished_late)]
+        await session.execute(
+            update(ServiceOrder).where(col(ServiceOrder.id).in_(ids)).values(due_at=past)
+        )
+        await session.commit()
+    supervisor = Desk(client, factory, users)
+    supervisor.clerk = factory.headers(users["supervisor"])
+    owned = await supervisor.order(kind="remote")
+
+    response = await client.get(WORK, headers=supervisor.clerk)
+    assert response.status_code == 200, response.text
+    reasons = {i["order"]["id"]: i["reason"] for i in response.json()["items"]}
+    assert reasons == {
+        late["id"]: "overdue",
+        late_new["id"]: "overdue",
+        owned["id"]: "owned_waiting",
+    }
+    # The clerk who owns them sees only those waiting for the office, overdue or not.
+    clerk_items = (await client.get(WORK, headers=desk.clerk)).json()["items"]
+    assert {i["order"]["id"] for i in clerk_items} == {late_new["id"], finished_late["id"]}
+
+
+async def test_pages_walk_the_whole_list_in_order_once(client, factory, users):
+    desk = Desk(client, factory, users)
+    today = datetime.now(SHANGHAI).date()
+    for day, hour in [(today, 14), (today, 3), (today + timedelta(days=2), 9), (today, 9)]:
+        start = datetime.combine(day, time(hour), SHANGHAI)
+        await desk.order(
+            steps=["assign"],
+            kind="onsite",
+            appointment_start=start.isoformat(),
+            appointment_end=(start + timedelta(minutes=20 * (hour + 1))).isoformat(),
+            engineer=await factory.user(Role.engineer) if hour == 3 else None,
+        )
+    for priority in ("low", "urgent", "normal", "urgent"):
+        await desk.order(steps=["assign"], kind="remote", priority=priority)
+    engineer = factory.headers(users["engineer"])
+    whole = (await client.get(WORK, headers=engineer)).json()
+    assert len(whole["items"]) == 7 and whole["next_cursor"] is None
+
+    walked, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = await client.get(WORK, params=params, headers=engineer)
+        assert page.status_code == 200, page.text
+        walked += page.json()["items"]
+        pages += 1
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 4
+    assert [i["order"]["id"] for i in walked] == [i["order"]["id"] for i in whole["items"]]
+    assert [i["today"] for i in walked] == [True, True] + [False] * 5
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": 0}, {"limit": 201}, {"cursor": "not-a-cursor"}, {"cursor": "eyJkIjoxfQ"}],
+)
+async def test_bad_paging_parameters_are_422(client, factory, users, params):
+    response = await client.get(WORK, params=params, headers=factory.headers(users["engineer"]))
+    assert_problem(response, 422, "validation_error")
 
 
 async def test_customers_have_no_work_list(client, factory, users):

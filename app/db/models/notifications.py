@@ -2,11 +2,12 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from app.db.types import UTCDateTime, utcnow
+from app.db.types import JSONType, UTCDateTime, utcnow
 
 
 class Notification(SQLModel, table=True):
@@ -18,6 +19,9 @@ class Notification(SQLModel, table=True):
     kind: str = Field(sa_type=String(40))
     title: str = Field(sa_type=String(200))
     body: str = Field(sa_type=Text)
+    # What the kind's template is filled with, so the text is made in the reader's language
+    # when read (title/body keep the English text, for kinds without a template).
+    params: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     object_type: str | None = Field(default=None, sa_type=String(40))
     object_id: uuid.UUID | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

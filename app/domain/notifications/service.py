@@ -1,8 +1,13 @@
-"""In-app notifications: SLA warnings to supervisors, completion notices to customers."""
+"""In-app notifications: SLA warnings to supervisors, completion notices to customers.
+
+A notification is stored with its kind's template params and its text is made when it is read,
+in the reader's language (app.domain.i18n.MESSAGES); the stored title/body are the English text,
+shown for a kind without a template.
+"""
 
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +17,9 @@ from app.db.models import Notification, Role, User
 from app.db.repositories.scoping import select_visible
 from app.db.types import utcnow
 from app.domain.common import get_or_404
+from app.domain.i18n import Language, render_message
+from app.domain.notifications.kinds import NotificationKind
+from app.domain.notifications.schemas import NotificationRead
 from app.domain.pagination import PageParams, PageResult, paginate
 
 SORTS = {"created_at": col(Notification.created_at), "updated_at": col(Notification.updated_at)}
@@ -19,26 +27,41 @@ SORTS = {"created_at": col(Notification.created_at), "updated_at": col(Notificat
 
 @dataclass(frozen=True)
 class Message:
-    kind: str
-    title: str
-    body: str
+    """A notice of `kind`, with the params its template (app.domain.i18n.MESSAGES) names."""
+
+    kind: NotificationKind
+    params: Mapping[str, str] = field(default_factory=dict)
     object_type: str | None = None
     object_id: uuid.UUID | None = None
 
 
 def notify(session: AsyncSession, user_ids: Iterable[uuid.UUID], message: Message) -> None:
+    rendered = render_message(message.kind, message.params, Language.en)
+    if rendered is None:  # a programming error: the template and its params disagree
+        raise ValueError(f"notification '{message.kind}' lacks params for its template")
+    title, body = rendered
     session.add_all(
         [
             Notification(
                 user_id=user_id,
                 kind=message.kind,
-                title=message.title,
-                body=message.body,
+                title=title,
+                body=body,
+                params=dict(message.params),
                 object_type=message.object_type,
                 object_id=message.object_id,
             )
             for user_id in user_ids
         ]
+    )
+
+
+def to_read(notification: Notification, language: Language) -> NotificationRead:
+    """The notification with its text in `language` (the stored text if it has no template)."""
+    rendered = render_message(notification.kind, notification.params or {}, language)
+    title, body = rendered or (notification.title, notification.body)
+    return NotificationRead.model_validate(notification).model_copy(
+        update={"title": title, "body": body}
     )
 
 

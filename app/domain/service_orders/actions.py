@@ -24,6 +24,7 @@ from app.db.models import (
 from app.db.types import utcnow
 from app.domain.actions import Step, Subject
 from app.domain.errors import ValidationFailed
+from app.domain.notifications.kinds import NotificationKind
 from app.domain.notifications.service import Message, notify, notify_customer_users
 from app.domain.schemas import EmptyBody, ReasonBody
 from app.domain.service_orders.booking import book_engineer
@@ -80,9 +81,8 @@ async def assign(step: Order, body: AssignBody) -> Changes:
         session,
         [engineer.id],
         Message(
-            "order_assigned",
-            f"{order.number} assigned to you",
-            order.subject,
+            NotificationKind.order_assigned,
+            {"number": order.number, "subject": order.subject},
             ServiceOrder.object_type,
             order.id,
         ),
@@ -199,9 +199,12 @@ async def close(step: Order, _: EmptyBody | None) -> Changes:
         session,
         order.customer_id,
         Message(
-            "completion_notice",
-            f"Service order {order.number} is complete",
-            f"{order.subject}\n\nResult: {order.resolution or '-'}",
+            NotificationKind.completion_notice,
+            {
+                "number": order.number,
+                "subject": order.subject,
+                "resolution": order.resolution or "-",
+            },
             ServiceOrder.object_type,
             order.id,
         ),

@@ -178,12 +178,3 @@ class ServiceOrderRead(StaffFieldsModel):
     created_at: datetime
     updated_at: datetime
     allowed_actions: list[ServiceOrderAction]
-
-
-class WorkItem(ReadModel):
-    today: bool = Field(description="has an appointment today (business time zone)")
-    order: ServiceOrderRead
-
-
-class WorkList(ReadModel):
-    items: list[WorkItem]

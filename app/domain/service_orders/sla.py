@@ -35,6 +35,7 @@ from app.db.models import (
 from app.db.types import utcnow
 from app.domain.calendar import BusinessCalendar, due_at
 from app.domain.events import record_event
+from app.domain.notifications.kinds import NotificationKind
 from app.domain.notifications.service import Message, notify
 from app.domain.service_orders.workflow import SERVICE_ORDER
 
@@ -245,19 +246,18 @@ def announce(
         public=False,
     )
     zone = ZoneInfo(calendar.timezone)
-    label = "breached" if state == SlaState.breached else "warning (75 % of the time used)"
-    notify(
-        session,
-        supervisors,
-        Message(
-            f"sla_{state.value}",
-            f"{order.number}: SLA {label}",
-            f"{order.subject}\nResponse due {_when(order.response_due_at, zone)}, "
-            f"resolution due {_when(order.due_at, zone)}.",
-            ServiceOrder.object_type,
-            order.id,
-        ),
+    kind = (
+        NotificationKind.sla_breached
+        if state == SlaState.breached
+        else NotificationKind.sla_warning
     )
+    params = {
+        "number": order.number,
+        "subject": order.subject,
+        "response_due": _when(order.response_due_at, zone),
+        "resolve_due": _when(order.due_at, zone),
+    }
+    notify(session, supervisors, Message(kind, params, ServiceOrder.object_type, order.id))
 
 
 def _when(instant: datetime | None, zone: ZoneInfo) -> str:

@@ -66,6 +66,9 @@ SERVICE_ORDER = register(
             "booked": frozenset({S.assigned, S.in_progress, S.on_hold}),
             # On an engineer's "my work" list.
             "engineer_work": frozenset({S.assigned, S.in_progress, S.on_hold, S.reported}),
+            # Waiting for the office (to assign, to confirm with the customer, to close): on the
+            # owner's "my work" list (首问负责).
+            "office_waiting": frozenset({S.new, S.reported, S.confirmed}),
         },
         actions=by_name(
             Action(

@@ -1,0 +1,197 @@
+"""The language catalogue: every text a person reads, in `en` and `zh-CN`.
+
+Machine codes (enum values, problem `code` and `type`, notification `kind`) never change with
+the language; only the labels and texts here do. The language of a request is picked from its
+`Accept-Language` header (app.http.language) and passed to where a text is made: problem titles
+(app.http.problems), notification texts (rendered when read, app.domain.notifications) and the
+labels of `GET /meta/workflows`. State and action labels live in each workflow's table.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from app.db.models import OrderChannel, OrderKind, PauseKind, Priority, Role, SlaState
+from app.domain.notifications.kinds import NotificationKind
+from app.domain.timeline import Channel, RecordKind
+from app.domain.workflow import Label
+
+
+class Language(StrEnum):
+    en = "en"
+    zh_CN = "zh-CN"
+
+
+def text(label: Label, language: Language) -> str:
+    return label.zh_CN if language == Language.zh_CN else label.en
+
+
+# Every enum a client shows as a chip or a select, under the name /meta/workflows lists it by.
+ENUM_LABELS: Mapping[str, tuple[type[StrEnum], Mapping[str, Label]]] = {
+    "role": (
+        Role,
+        {
+            Role.customer: Label("Customer", "客户"),
+            Role.engineer: Label("Engineer", "工程师"),
+            Role.clerk: Label("Clerk", "文员"),
+            Role.supervisor: Label("Supervisor", "部门负责人"),
+        },
+    ),
+    "service_order_kind": (
+        OrderKind,
+        {
+            OrderKind.remote: Label("Remote", "远程服务"),
+            OrderKind.onsite: Label("On site", "上门服务"),
+        },
+    ),
+    "service_order_channel": (
+        OrderChannel,
+        {
+            OrderChannel.phone: Label("Phone", "电话"),
+            OrderChannel.fax: Label("Fax", "传真"),
+            OrderChannel.email: Label("Email", "电子邮件"),
+            OrderChannel.portal: Label("Customer portal", "客户门户"),
+            OrderChannel.walk_in: Label("Walk-in", "来访"),
+        },
+    ),
+    "priority": (
+        Priority,
+        {
+            Priority.low: Label("Low", "低"),
+            Priority.normal: Label("Normal", "普通"),
+            Priority.high: Label("High", "高"),
+            Priority.urgent: Label("Urgent", "紧急"),
+        },
+    ),
+    "sla_state": (
+        SlaState,
+        {
+            SlaState.ok: Label("On time", "正常"),
+            SlaState.warning: Label("Warning", "预警"),
+            SlaState.breached: Label("Breached", "超时"),
+        },
+    ),
+    "sla_pause_kind": (
+        PauseKind,
+        {
+            PauseKind.hold: Label("On hold", "暂停"),
+            PauseKind.awaiting_confirmation: Label("Awaiting confirmation", "待客户确认"),
+        },
+    ),
+    "record_kind": (
+        RecordKind,
+        {
+            RecordKind.communication: Label("Communication", "沟通记录"),
+            RecordKind.work: Label("Work", "工作记录"),
+            RecordKind.internal: Label("Internal note", "内部备注"),
+        },
+    ),
+    "record_channel": (
+        Channel,
+        {
+            Channel.phone: Label("Phone", "电话"),
+            Channel.fax: Label("Fax", "传真"),
+            Channel.email: Label("Email", "电子邮件"),
+            Channel.portal: Label("Customer portal", "客户门户"),
+            Channel.walk_in: Label("Walk-in", "来访"),
+            Channel.onsite: Label("On site", "现场"),
+            Channel.other: Label("Other", "其他"),
+        },
+    ),
+    "notification_kind": (
+        NotificationKind,
+        {
+            NotificationKind.order_assigned: Label("Order assigned", "派工通知"),
+            NotificationKind.completion_notice: Label("Completion notice", "办结告知"),
+            NotificationKind.sla_warning: Label("SLA warning", "时限预警"),
+            NotificationKind.sla_breached: Label("SLA breached", "超时催办"),
+        },
+    ),
+}
+
+# Problem titles by stable `code` (RFC 9457: the title belongs to the problem type).
+PROBLEM_TITLES: Mapping[str, Label] = {
+    "bad_request": Label("Bad request", "请求有误"),
+    "invalid_json": Label("Invalid JSON", "JSON 格式错误"),
+    "invalid_idempotency_key": Label("Invalid Idempotency-Key", "Idempotency-Key 无效"),
+    "not_authenticated": Label("Not authenticated", "未登录"),
+    "invalid_grant": Label("Invalid credentials", "凭据无效"),
+    "forbidden": Label("Forbidden", "无权操作"),
+    "not_found": Label("Not found", "未找到"),
+    "method_not_allowed": Label("Method not allowed", "不支持该请求方法"),
+    "not_acceptable": Label("Not acceptable", "无法提供所需格式"),
+    "request_timeout": Label("Request timeout", "请求超时"),
+    "conflict": Label("Conflict", "数据冲突"),
+    "version_conflict": Label("Changed by someone else", "已被他人修改"),
+    "invalid_transition": Label("Action not allowed in this state", "当前状态不允许此操作"),
+    "appointment_conflict": Label("Engineer already booked", "工程师该时段已有预约"),
+    "idempotency_in_flight": Label("Request still in progress", "相同请求仍在处理中"),
+    "precondition_failed": Label("Version mismatch", "版本不一致"),
+    "payload_too_large": Label("Request body too large", "请求内容过大"),
+    "unsupported_media_type": Label("Unsupported media type", "不支持的内容类型"),
+    "validation_error": Label("Invalid input", "输入有误"),
+    "idempotency_key_reused": Label("Idempotency-Key reused", "Idempotency-Key 已用于其他请求"),
+    "precondition_required": Label("If-Match required", "需要 If-Match"),
+    "too_many_requests": Label("Too many requests", "请求过于频繁"),
+    "internal_error": Label("Internal error", "服务器内部错误"),
+    "unavailable": Label("Service unavailable", "服务暂不可用"),
+}
+
+
+def problem_title(code: str, language: Language) -> str | None:
+    label = PROBLEM_TITLES.get(code)
+    return text(label, language) if label is not None else None
+
+
+@dataclass(frozen=True)
+class Template:
+    """A notification's title and body, with `{name}` placeholders filled from its params."""
+
+    title: Label
+    body: Label
+
+
+# 办结告知 and the other notices. Params are stored with the notification, so its text is made
+# in the reader's language when it is read.
+MESSAGES: Mapping[NotificationKind, Template] = {
+    NotificationKind.order_assigned: Template(
+        Label("{number} assigned to you", "{number} 已派给您"),
+        Label("{subject}", "{subject}"),
+    ),
+    NotificationKind.completion_notice: Template(
+        Label("Service order {number} is complete", "技术服务任务单 {number} 已办结"),
+        Label("{subject}\n\nResult: {resolution}", "{subject}\n\n处理结果：{resolution}"),
+    ),
+    NotificationKind.sla_warning: Template(
+        Label(
+            "{number}: SLA warning (75 % of the time used)", "{number}：时限预警（已用 75 % 时间）"
+        ),
+        Label(
+            "{subject}\nResponse due {response_due}, resolution due {resolve_due}.",
+            "{subject}\n响应时限 {response_due}，解决时限 {resolve_due}。",
+        ),
+    ),
+    NotificationKind.sla_breached: Template(
+        Label("{number}: SLA breached", "{number}：已超时"),
+        Label(
+            "{subject}\nResponse due {response_due}, resolution due {resolve_due}.",
+            "{subject}\n响应时限 {response_due}，解决时限 {resolve_due}。",
+        ),
+    ),
+}
+
+
+def render_message(
+    kind: str, params: Mapping[str, Any], language: Language
+) -> tuple[str, str] | None:
+    """The (title, body) of a notification of `kind` in `language`; None when `kind` has no
+    template or the params do not fill it (then the stored text is shown)."""
+    try:
+        template = MESSAGES[NotificationKind(kind)]
+        return (
+            text(template.title, language).format_map(params),
+            text(template.body, language).format_map(params),
+        )
+    except (ValueError, KeyError, IndexError):
+        return None
