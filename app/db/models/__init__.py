@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from app.db.models import indexes as _indexes  # noqa: F401  (attaches the list indexes)
 from app.db.models.auth import KnownLoginAddress, LoginFailure, RefreshToken, TokenFamily
 from app.db.models.events import Event, Record
 from app.db.models.idempotency import IdempotencyRecord
