@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
+from app.db.reference_cache import listen_for_changes
 from app.db.session import Timeouts, create_engine, create_sessionmaker
 from app.domain.service_orders.sla_worker import run_worker
 from app.http.idempotency import IdempotencyMiddleware
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.engine = create_engine(settings.database_url, Timeouts.of(settings))
             app.state.sessionmaker = create_sessionmaker(app.state.engine)
         stop = asyncio.Event()
+        reference_listener = asyncio.create_task(listen_for_changes(app.state.engine, stop))
         worker = None
         if settings.sla_worker_in_process:
             worker = asyncio.create_task(
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stop.set()
         if worker is not None:
             await worker
+        await reference_listener
         if owns_engine:
             await app.state.engine.dispose()
 
