@@ -78,7 +78,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owns_engine = not hasattr(app.state, "engine")
         if owns_engine:
-            app.state.engine = create_engine(settings.database_url, Timeouts.of(settings))
+            app.state.engine = create_engine(
+                settings.database_url,
+                Timeouts.of(settings),
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+            )
             app.state.sessionmaker = create_sessionmaker(app.state.engine)
         stop = asyncio.Event()
         reference_listener = asyncio.create_task(listen_for_changes(app.state.engine, stop))
