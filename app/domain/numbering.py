@@ -36,7 +36,7 @@ def _sequence_name(name: str) -> str:
 
 async def _from_sequence(session: AsyncSession, name: str) -> int:
     sequence = _sequence_name(name)
-    known = (str(session.get_bind().url), name)
+    known = (str(session.get_bind().engine.url), name)
     if known not in _SEQUENCES_MADE:
         await _make_sequence(session, name, sequence)
         _SEQUENCES_MADE.add(known)
