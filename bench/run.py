@@ -399,11 +399,6 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=5)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--only", help="comma-separated scenario names")
-    parser.add_argument(
-        "--profile",
-        help="run Aftercare under pyinstrument (pip install pyinstrument) and write its call "
-        "tree to this file when the bench ends; the timings of such a run are not comparable",
-    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -426,11 +421,7 @@ def main() -> None:
         aftercare = start_server(
             "aftercare",
             [
-                *(
-                    [f"{venv}/pyinstrument", "-r", "text", "-o", args.profile, "-m", "app.cli"]
-                    if args.profile
-                    else [f"{venv}/aftercare"]
-                ),
+                f"{venv}/aftercare",
                 "serve",
                 "--host",
                 HOST,
@@ -591,7 +582,7 @@ def main() -> None:
         for server in servers:
             server.proc.terminate()
             try:
-                server.proc.wait(120 if args.profile else 10)  # the profiler writes at exit
+                server.proc.wait(10)
             except subprocess.TimeoutExpired:
                 server.proc.kill()
         cluster.stop()
