@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test fuzz lint openapi migrate lock audit clean
+.PHONY: run test fuzz bench lint openapi migrate lock audit clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -33,6 +33,11 @@ test: $(VENV)/.installed
 ## Fuzz the API against its own OpenAPI as each role, on PostgreSQL (docs/fuzzing.md)
 fuzz: $(VENV)/.installed
 	$(BIN)/python scripts/fuzz.py
+
+## Aftercare against a bare FastAPI + asyncpg floor with wrk, on 127.0.0.1 (bench/RESULTS.md)
+BENCH_ARGS ?=
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -45,6 +45,13 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -57,6 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         proxy_headers=True,
         access_log=False,
+        workers=args.workers,
         **uvicorn_options(),
     )
     return 0
@@ -195,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=int(os.environ.get("PORT", "8000")),
         help="port to listen on (default: $PORT or 8000)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=int(os.environ.get("WEB_CONCURRENCY", "1")),
+        help="worker processes, one per core is typical (default: $WEB_CONCURRENCY or 1; "
+        "see docs/operations.md)",
     )
     serve.set_defaults(func=cmd_serve)
     sub.add_parser(

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=2, gt=0, le=30)
     db_connect_timeout_seconds: float = Field(default=3, gt=0, le=60)
     db_statement_timeout_seconds: float = Field(default=10, gt=0, le=600)
+    # Connections per API process: kept open, and opened beyond that under load (operations.md).
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_max_overflow: int = Field(default=10, ge=0, le=100)
     secret_key: str = ""
     token_issuer: str = "aftercare"
     token_audience: str = "aftercare-api"

@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
+from app.db.reference_cache import listen_for_changes
 from app.db.session import Timeouts, create_engine, create_sessionmaker
 from app.domain.watchers import run_watchers
 from app.http.idempotency import IdempotencyMiddleware
@@ -39,6 +40,36 @@ def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
+def _add_routes(app: FastAPI, router: APIRouter, prefix: str) -> None:
+    """Register a module router's routes on the app itself, under `prefix`.
+
+    `include_router` keeps an included router as a nested matcher that re-checks its route table
+    on every request; flat routes cost about 8 % less CPU on a simple GET (bench/RESULTS.md). A
+    module router's routes already carry its prefix, tags and dependencies."""
+    for route in router.routes:
+        assert isinstance(route, APIRoute), f"{route} is not an API route"
+        app.router.add_api_route(
+            prefix + route.path,
+            route.endpoint,
+            response_model=route.response_model,
+            status_code=route.status_code,
+            tags=route.tags,
+            dependencies=route.dependencies,
+            summary=route.summary,
+            description=route.description,
+            response_description=route.response_description,
+            responses=route.responses,
+            deprecated=route.deprecated,
+            methods=route.methods,
+            operation_id=route.operation_id,
+            include_in_schema=route.include_in_schema,
+            response_class=route.response_class,
+            name=route.name,
+            callbacks=route.callbacks,
+            openapi_extra=route.openapi_extra,
+        )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -47,9 +78,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owns_engine = not hasattr(app.state, "engine")
         if owns_engine:
-            app.state.engine = create_engine(settings.database_url, Timeouts.of(settings))
+            app.state.engine = create_engine(
+                settings.database_url,
+                Timeouts.of(settings),
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+            )
             app.state.sessionmaker = create_sessionmaker(app.state.engine)
         stop = asyncio.Event()
+        reference_listener = asyncio.create_task(listen_for_changes(app.state.engine, stop))
         worker = None
         if settings.sla_worker_in_process:
             worker = asyncio.create_task(
@@ -59,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stop.set()
         if worker is not None:
             await worker
+        await reference_listener
         if owns_engine:
             await app.state.engine.dispose()
 
@@ -77,7 +115,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_problem_handlers(app)
 
-    api = APIRouter(prefix=API_PREFIX)
     for module in (
         auth,
         work,
@@ -91,9 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events,
         meta,
     ):
-        api.include_router(module.router)
-    app.include_router(api)
-    app.include_router(health.router)
+        _add_routes(app, module.router, API_PREFIX)
+    _add_routes(app, health.router, "")
     install_truthful_openapi(app)
 
     # Added last = outermost: observability sees everything, then the body guard, then CORS.

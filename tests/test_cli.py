@@ -263,3 +263,57 @@ def test_seed_demo_in_dev_keeps_the_readme_password(cli_db, capsys, monkeypatch)
     assert _run(["migrate"], capsys)[0] == 0
     code, out = _run(["seed-demo"], capsys)
     assert code == 0 and out.out.count(f"password: {DEMO_PASSWORD}") == len(DEMO_USERS)
+
+
+def test_serve_runs_the_given_number_of_worker_processes(cli_db, tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    assert main(["migrate"]) == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "SLA_WORKER_IN_PROCESS": "false"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "serve.log").open("wb"),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                log = (tmp_path / "serve.log").read_text()
+                up = time.monotonic() < deadline and server.poll() is None
+                assert up, f"the server did not come up: {log}"
+                time.sleep(0.3)
+        children = [
+            p
+            for p in Path("/proc").glob("[0-9]*/stat")
+            if _parent_of(p) == server.pid and "spawn_main" in _command_of(p.parent)
+        ]
+        assert len(children) == 2
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+def _parent_of(stat: Path) -> int:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError):
+        return -1
+
+
+def _command_of(proc: Path) -> str:
+    try:
+        return (proc / "cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""

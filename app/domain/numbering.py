@@ -1,19 +1,67 @@
 """Human-facing numbers per order type and year: SO-2026-000123, RO-…, CP-…, CS-…."""
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+import re
+from contextlib import suppress
+
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
 from app.config import get_settings
 from app.db.models import NumberSequence
 
+# (database, prefix-year) pairs known to have their PostgreSQL sequence, in this process.
+_SEQUENCES_MADE: set[tuple[str, str]] = set()
+
 
 async def next_number(session: AsyncSession, prefix: str) -> str:
-    """Take the next number; the counter row stays locked until this transaction ends, so two
-    concurrent requests can never draw the same number."""
+    """Take the next number of this prefix and year.
+
+    PostgreSQL: from a sequence per prefix and year, which no transaction waits for; a create
+    that fails after drawing leaves a gap (docs/decisions.md). SQLite has one writer at a time
+    anyway, so there the counter row is bumped and stays locked until the transaction ends."""
     year = get_settings().business_today().year
     name = f"{prefix}-{year}"
+    if session.get_bind().dialect.name == "postgresql":
+        value = await _from_sequence(session, name)
+    else:
+        value = await _from_counter_row(session, name)
+    return f"{name}-{value:06d}"
+
+
+def _sequence_name(name: str) -> str:
+    return "number_" + re.sub(r"[^a-z0-9]", "_", name.lower())
+
+
+async def _from_sequence(session: AsyncSession, name: str) -> int:
+    sequence = _sequence_name(name)
+    known = (str(session.get_bind().engine.url), name)
+    if known not in _SEQUENCES_MADE:
+        await _make_sequence(session, name, sequence)
+        _SEQUENCES_MADE.add(known)
+    return int((await session.execute(text(f"SELECT nextval('{sequence}')"))).scalar_one())
+
+
+async def _make_sequence(session: AsyncSession, name: str, sequence: str) -> None:
+    """Create the sequence once, committed on a connection of its own (so a request that rolls
+    back cannot take it with it), continuing after the counter row that numbered this year
+    before sequences were used."""
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine), "the unit of work is bound to the engine"
+    async with engine.connect() as conn:
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        last = await autocommit.scalar(
+            select(col(NumberSequence.last)).where(col(NumberSequence.name) == name)
+        )
+        # Another process creating it at the same moment makes IF NOT EXISTS fail; it exists.
+        with suppress(IntegrityError, DBAPIError):
+            await autocommit.execute(
+                text(f"CREATE SEQUENCE IF NOT EXISTS {sequence} START WITH {(last or 0) + 1}")
+            )
+
+
+async def _from_counter_row(session: AsyncSession, name: str) -> int:
     bump = (
         update(NumberSequence)
         .where(col(NumberSequence.name) == name)
@@ -28,4 +76,4 @@ async def next_number(session: AsyncSession, prefix: str) -> str:
             value = 1
         except IntegrityError:  # another request created this year's counter first
             value = (await session.execute(bump)).scalar_one()
-    return f"{name}-{value:06d}"
+    return int(value)

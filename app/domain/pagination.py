@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.errors import ValidationFailed
@@ -70,6 +70,17 @@ def _decode(cursor: str, sort: str, column: Any) -> tuple[Any, uuid.UUID]:
         raise _bad_cursor() from exc
 
 
+def _after(column: Any, id_column: Any, value: Any, last_id: uuid.UUID, descending: bool) -> Any:
+    """Rows strictly after (value, last_id) in the page order.
+
+    The row-value form `(a, id) > (x, y)` is what an index on (a, id) can start a scan at; the
+    equivalent `a > x OR (a = x AND id > y)` makes PostgreSQL filter from the start of the index,
+    so a deep cursor cost as much as the rows before it."""
+    if descending:
+        return tuple_(column, id_column) < tuple_(value, last_id)
+    return tuple_(column, id_column) > tuple_(value, last_id)
+
+
 async def paginate(
     session: AsyncSession,
     stmt: Select[Any],
@@ -93,10 +104,7 @@ async def paginate(
         stmt = stmt.where(model.updated_at > params.updated_after)
     if params.cursor:
         value, last_id = _decode(params.cursor, params.sort, column)
-        if descending:
-            stmt = stmt.where(or_(column < value, and_(column == value, id_column < last_id)))
-        else:
-            stmt = stmt.where(or_(column > value, and_(column == value, id_column > last_id)))
+        stmt = stmt.where(_after(column, id_column, value, last_id, descending))
     order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
     rows = list((await session.scalars(stmt.order_by(*order).limit(params.limit + 1))).all())
     next_cursor = None

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 import app.db.models.naming  # noqa: F401  (first: it names the constraints of every table below)
 
 # isort: split
+from app.db.models import indexes as _indexes  # noqa: F401  (attaches the list indexes)
 from app.db.models.auth import KnownLoginAddress, LoginFailure, RefreshToken, TokenFamily
 from app.db.models.calendar import CalendarSetting
 from app.db.models.events import Event, Record

@@ -14,7 +14,7 @@ the pause lasted.
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, update
@@ -32,6 +32,7 @@ from app.db.models import (
     SlaState,
     User,
 )
+from app.db.reference_cache import cache_for, cache_models
 from app.db.types import utcnow
 from app.domain.calendar import BusinessCalendar, due_at
 from app.domain.events import record_event
@@ -41,6 +42,9 @@ from app.domain.service_orders.workflow import SERVICE_ORDER
 
 WARNING_SHARE = 0.75
 # Business minutes (a business day is 480): used when no policy row exists for a kind/priority.
+# Every order read needs these; they change a few times a year (app/db/reference_cache.py).
+cache_models(CalendarSetting, SlaPolicy)
+
 DEFAULT_SLA: dict[Priority, tuple[int, int]] = {
     Priority.urgent: (30, 480),
     Priority.high: (60, 960),
@@ -73,23 +77,45 @@ async def seed_default_policies(session: AsyncSession) -> None:
 
 
 async def load_calendar(session: AsyncSession) -> BusinessCalendar:
+    """The business calendar, from this process's cache when it can be trusted
+    (app/db/reference_cache.py)."""
+    cache = cache_for(session)
+    cached = cache.get("calendar") if cache else None
+    if cached is not None:
+        return cast(BusinessCalendar, cached)
+    generation = cache.generation if cache else 0
     with session.no_autoflush:
         row = await session.get(CalendarSetting, 1)
-    return BusinessCalendar.from_json(row.data) if row else BusinessCalendar.default()
+    calendar = BusinessCalendar.from_json(row.data) if row else BusinessCalendar.default()
+    if cache:
+        cache.put("calendar", calendar, generation)
+    return calendar
 
 
 async def load_policy(
     session: AsyncSession, kind: OrderKind, priority: Priority
 ) -> tuple[int, int]:
-    with session.no_autoflush:
-        policy = await session.scalar(
-            select(SlaPolicy).where(
-                col(SlaPolicy.kind) == kind, col(SlaPolicy.priority) == priority
-            )
-        )
-    if policy is None:
-        return DEFAULT_SLA[Priority(priority)]
-    return policy.response_minutes, policy.resolve_minutes
+    cache = cache_for(session)
+    policies = cache.get("policies") if cache else None
+    if policies is None:
+        generation = cache.generation if cache else 0
+        # All of them at once (a few rows): the next order asks for another one.
+        with session.no_autoflush:
+            rows = (
+                await session.execute(
+                    select(
+                        col(SlaPolicy.kind),
+                        col(SlaPolicy.priority),
+                        col(SlaPolicy.response_minutes),
+                        col(SlaPolicy.resolve_minutes),
+                    )
+                )
+            ).all()
+        policies = {(k, p): (response, resolve) for k, p, response, resolve in rows}
+        if cache:
+            cache.put("policies", policies, generation)
+    found = policies.get((kind, priority))
+    return found if found is not None else DEFAULT_SLA[Priority(priority)]
 
 
 async def load_pauses(

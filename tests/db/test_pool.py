@@ -1,0 +1,53 @@
+"""The pool pings a connection only after it sat idle, and still replaces one that died idle."""
+
+import pytest
+from sqlalchemy import text
+
+from app.db import session as db_session
+from app.db.session import create_engine
+from tests.conftest import DATABASE_URL, IS_POSTGRES
+
+
+def _count_pings(engine, monkeypatch) -> list[int]:
+    pings: list[int] = []
+    real = engine.dialect.do_ping
+
+    def counting(dbapi_conn):
+        pings.append(1)
+        return real(dbapi_conn)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counting)
+    return pings
+
+
+async def test_a_connection_in_steady_use_is_not_pinged(monkeypatch):
+    engine = create_engine(DATABASE_URL)
+    assert engine.pool._pre_ping is False  # no round trip on every checkout
+    pings = _count_pings(engine, monkeypatch)
+    try:
+        for _ in range(5):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        assert pings == []
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="a server that can kill our connection")
+async def test_a_connection_that_died_while_idle_is_replaced_unnoticed(monkeypatch):
+    monkeypatch.setattr(db_session, "PING_AFTER_IDLE_SECONDS", 0.0)
+    engine = create_engine(DATABASE_URL, pool_size=1, max_overflow=0)
+    admin = create_engine(DATABASE_URL)
+    pings = _count_pings(engine, monkeypatch)
+    try:
+        async with engine.connect() as conn:
+            pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        async with admin.connect() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        async with engine.connect() as conn:  # would raise without the ping
+            new_pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        assert new_pid != pid
+        assert pings
+    finally:
+        await engine.dispose()
+        await admin.dispose()

@@ -1,0 +1,88 @@
+"""The calendar and SLA policies are cached per process and dropped on any change, anywhere."""
+
+import asyncio
+
+import pytest
+from sqlalchemy import text, update
+
+from app.db.models import OrderKind, Priority, SlaPolicy
+from app.db.reference_cache import _CACHES, listen_for_changes
+from app.domain.service_orders.sla import load_calendar, load_policy
+from tests.conftest import IS_POSTGRES
+from tests.http.test_query_counts import count_queries
+
+pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="notices are PostgreSQL's LISTEN/NOTIFY")
+
+
+async def _until(condition) -> None:
+    for _ in range(100):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+async def listening(engine):
+    stop = asyncio.Event()
+    task = asyncio.create_task(listen_for_changes(engine, stop))
+    await _until(lambda: engine.sync_engine in _CACHES and _CACHES[engine.sync_engine].live)
+    yield _CACHES[engine.sync_engine]
+    stop.set()
+    await task
+    assert not _CACHES[engine.sync_engine].live  # stopped: nothing is cached any more
+
+
+async def _policy(sessionmaker) -> tuple[int, int]:
+    async with sessionmaker() as session:
+        return await load_policy(session, OrderKind.remote, Priority.high)
+
+
+async def test_a_second_read_costs_no_query(engine, sessionmaker, listening):
+    async with sessionmaker() as session:
+        await load_calendar(session)
+        await load_policy(session, OrderKind.remote, Priority.high)
+    with count_queries(engine) as statements:
+        async with sessionmaker() as session:
+            await load_calendar(session)
+            await load_policy(session, OrderKind.onsite, Priority.low)
+    assert statements == []
+
+
+async def test_a_change_made_elsewhere_reaches_the_cache(engine, sessionmaker, listening):
+    before = await _policy(sessionmaker)
+    generation = listening.generation
+    # Another process (or psql) changes the policy: no code of ours runs.
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE sla_policies SET resolve_minutes = resolve_minutes + 7 "
+                "WHERE kind = 'remote' AND priority = 'high'"
+            )
+        )
+    await _until(lambda: listening.generation > generation)
+    assert await _policy(sessionmaker) == (before[0], before[1] + 7)
+
+
+async def test_the_writing_transaction_reads_its_own_change(engine, sessionmaker, listening):
+    before = await _policy(sessionmaker)
+    async with sessionmaker() as session:
+        policy = await session.scalar(
+            SlaPolicy.__table__.select()
+            .where(SlaPolicy.kind == "remote")  # type: ignore[attr-defined]
+            .where(SlaPolicy.priority == "high")
+        )
+        assert policy is not None
+        await session.execute(
+            update(SlaPolicy)
+            .where(SlaPolicy.kind == "remote", SlaPolicy.priority == "high")
+            .values(resolve_minutes=before[1] + 1)
+        )
+        row = await session.get(SlaPolicy, policy)
+        row.response_minutes = before[0] + 1  # an ORM change marks the transaction
+        await session.flush()
+        assert await load_policy(session, OrderKind.remote, Priority.high) == (
+            before[0] + 1,
+            before[1] + 1,
+        )
+        await session.rollback()
