@@ -104,3 +104,18 @@ def test_token_endpoint_client_authentication_is_optional_and_metrics_are_text()
     assert {} in spec["paths"]["/api/v1/auth/token"]["post"]["security"]
     metrics = spec["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
     assert list(metrics) == ["text/plain"]
+
+
+def test_every_sort_parameter_is_an_enum_of_the_lists_own_keys():
+    spec = json.loads((ROOT / "openapi" / "openapi.json").read_text())
+    sorts = [
+        (path, parameter["schema"])
+        for path, _, operation in _operations(spec)
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "sort"
+    ]
+    assert len(sorts) >= 6
+    for path, schema in sorts:
+        assert "created_at" in schema["enum"] and "-created_at" in schema["enum"], path
+    orders = dict(sorts)["/api/v1/service-orders"]["enum"]
+    assert {"number", "-priority"} <= set(orders)

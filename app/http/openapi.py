@@ -19,6 +19,12 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.dependencies import current_user
+from app.domain.customers.service import SORTS as CUSTOMER_SORTS
+from app.domain.devices.service import SORTS as DEVICE_SORTS
+from app.domain.notifications.service import SORTS as NOTIFICATION_SORTS
+from app.domain.service_orders.service import SORTS as SERVICE_ORDER_SORTS
+from app.domain.users.service import SORTS as USER_SORTS
+from app.domain.vendors.service import SORTS as VENDOR_SORTS
 from app.http.deps import optional_if_match, require_json_body, required_if_match
 from app.http.problems import PROBLEM_JSON
 
@@ -30,6 +36,15 @@ _PROBES = {"health-readyz"}
 _ALSO_RETURNS: dict[str, set[int]] = {
     "auth-issue_token": {401, 429},
     "auth-refresh_token": {401},
+}
+# The sort keys each list takes (the services' own tables, so the enum cannot drift from them).
+_SORTS: dict[str, Any] = {
+    "customers-list_customers": CUSTOMER_SORTS,
+    "devices-list_devices": DEVICE_SORTS,
+    "notifications-list_notifications": NOTIFICATION_SORTS,
+    "service-orders-list_service_orders": SERVICE_ORDER_SORTS,
+    "users-list_users": USER_SORTS,
+    "vendors-list_vendors": VENDOR_SORTS,
 }
 _TITLES = {
     400: "Malformed request (invalid JSON or header)",
@@ -149,6 +164,17 @@ def _simplify_optional_body(operation: dict[str, Any]) -> None:
             media["schema"] = next(v for v in variants if v != {"type": "null"})
 
 
+def _document_sort(operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "query" and parameter["name"] == "sort":
+            keys = sorted(_SORTS[operation["operationId"]])
+            parameter["schema"] = {
+                **parameter["schema"],
+                "enum": [*keys, *(f"-{key}" for key in keys)],
+            }
+            parameter["schema"].pop("maxLength", None)
+
+
 def _document_headers(spec: dict[str, Any], method: str, operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
         if parameter["in"] == "header" and parameter["name"] == "If-Match":
@@ -229,6 +255,7 @@ def _truthful(app: FastAPI, generated: dict[str, Any]) -> dict[str, Any]:
                 for status in sorted(_statuses(route, method, operation)):
                     responses[str(status)] = _problem_response(status, None)
             _simplify_optional_body(operation)
+            _document_sort(operation)
             _document_headers(spec, method, operation)
 
     token = spec["paths"]["/api/v1/auth/token"]["post"]
