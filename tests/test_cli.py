@@ -16,6 +16,7 @@ from app.auth.passwords import verify_password
 from app.cli import build_parser, main
 from app.config import get_settings
 from app.seed import DEMO_PASSWORD, DEMO_USERS
+from tests.servers import free_port, wait_until_answering
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -266,14 +267,8 @@ def test_seed_demo_in_dev_keeps_the_readme_password(cli_db, capsys, monkeypatch)
 
 
 def test_serve_runs_the_given_number_of_worker_processes(cli_db, tmp_path):
-    import socket
-    import time
-    import urllib.request
-
     assert main(["migrate"]) == 0
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "SLA_WORKER_IN_PROCESS": "false"}
     server = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
@@ -283,17 +278,7 @@ def test_serve_runs_the_given_number_of_worker_processes(cli_db, tmp_path):
         stderr=(tmp_path / "serve.log").open("wb"),
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                log = (tmp_path / "serve.log").read_text()
-                up = time.monotonic() < deadline and server.poll() is None
-                assert up, f"the server did not come up: {log}"
-                time.sleep(0.3)
+        wait_until_answering(f"http://127.0.0.1:{port}/healthz", server, log=tmp_path / "serve.log")
         children = [
             p
             for p in Path("/proc").glob("[0-9]*/stat")

@@ -7,15 +7,15 @@ under CI=true a missing browser is a failure (.ci/run installs it).
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.servers import free_port, wait_until_answering
 
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
@@ -30,15 +30,9 @@ def _browser() -> str:
     pytest.skip("no Chromium installed (apt-get install chromium)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     db = tmp_path_factory.mktemp("docs") / "docs.db"
     env = {
         **os.environ,
@@ -63,18 +57,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         env=env,
         cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"server did not start: {proc.stderr.read() if proc.stderr else ''}")
+        wait_until_answering(f"{base}/healthz", proc)
         yield base
     finally:
         proc.terminate()

@@ -5,7 +5,6 @@ app, because these limits live below the application.
 """
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -14,6 +13,7 @@ import uvicorn
 from app import cli
 from app.http import server as limits
 from app.http.middleware import BodyGuardMiddleware
+from tests.servers import free_port
 
 
 async def _ok(scope, receive, send):
@@ -23,16 +23,10 @@ async def _ok(scope, receive, send):
     await send({"type": "http.response.body", "body": b"ok"})
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 async def port(monkeypatch) -> AsyncIterator[int]:
     monkeypatch.setattr(limits, "REQUEST_HEAD_TIMEOUT_SECONDS", 0.5)
-    free = _free_port()
+    free = free_port()
     config = uvicorn.Config(
         _ok, host="127.0.0.1", port=free, log_level="warning", lifespan="off",
         **limits.uvicorn_options(),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.reliability.pg_cluster import free_port
+from tests.servers import free_port
 
 _BIN = Path(sys.executable).parent
 PASSWORD = "fault-test-password"

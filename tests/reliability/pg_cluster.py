@@ -6,10 +6,11 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.servers import free_port
 
 
 def postgres_bin_dir() -> Path | None:
@@ -24,12 +25,6 @@ def postgres_bin_dir() -> Path | None:
 def _major_version(path: str) -> int:
     part = Path(path).parts[-3]
     return int(part) if part.isdigit() else 0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class ThrowawayCluster:

@@ -5,10 +5,8 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +20,7 @@ from app.domain.service_orders import sla_worker
 from app.domain.service_orders.sla_worker import scan_once
 from app.domain.sla_policies.service import recompute_open_orders
 from tests.conftest import IS_POSTGRES, build_app
+from tests.servers import aftercare_command
 from tests.service_orders.helpers import API, act, order_body
 
 CAL = BusinessCalendar.default()
@@ -308,17 +307,12 @@ def test_the_worker_command_refuses_a_useless_interval(capsys):
     assert "--interval" in capsys.readouterr().err
 
 
-def _aftercare() -> list[str]:
-    script = Path(sys.executable).with_name("aftercare")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
-
-
 async def test_the_worker_command_scans_and_stops_cleanly_on_sigterm(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'worker.db'}"
     env = {**os.environ, "DATABASE_URL": url, "AFTERCARE_ENV": "test"}
     env.pop("SLA_WORKER_IN_PROCESS", None)
     migrated = subprocess.run(
-        [*_aftercare(), "migrate"], env=env, capture_output=True, text=True, timeout=60
+        [*aftercare_command(), "migrate"], env=env, capture_output=True, text=True, timeout=60
     )
     assert migrated.returncode == 0, migrated.stderr
 
@@ -327,7 +321,7 @@ async def test_the_worker_command_scans_and_stops_cleanly_on_sigterm(tmp_path):
     order_id = await _insert_overdue_order(create_sessionmaker(engine))
 
     worker = subprocess.Popen(
-        [*_aftercare(), "worker", "--interval", "0.2"],
+        [*aftercare_command(), "worker", "--interval", "0.2"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
