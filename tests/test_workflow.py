@@ -175,3 +175,14 @@ def test_handlers_register_once_and_only_for_actions_of_the_table():
         table.handles("finish")(finish)
     with pytest.raises(workflow.WorkflowError, match="no action 'vanish'"):
         table.handles("vanish")(finish)
+
+
+def test_a_handler_may_choose_only_an_outcome_its_action_names():
+    from app.domain.actions import Step
+
+    step = Step(None, _user(Role.engineer), Thing("reinspection"), "reinspect", "reinspection",
+                "ready", frozenset({"ready", "repairing"}))  # fmt: skip
+    step.choose("repairing")
+    assert step.to_status == "repairing"
+    with pytest.raises(ValueError, match="cannot lead to 'closed'"):
+        step.choose("closed")

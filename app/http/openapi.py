@@ -105,23 +105,24 @@ def _is_role_gate(call: Callable[..., Any]) -> bool:
 
 def _statuses(route: Any, method: str, operation: dict[str, Any]) -> set[int]:
     calls = set(_calls(route.dependant))
-    authenticated = current_user in calls or any(_is_role_gate(c) for c in calls)
+    gated = any(_is_role_gate(c) for c in calls)
     has_body = "requestBody" in operation
     declared = {int(s) for s in route.responses if str(s).startswith(("4", "5"))}
-    # 400 anywhere: a NUL in the URL, a control byte in a header.
+    # 400 anywhere: a NUL in the URL, a control byte in a header, a malformed Idempotency-Key
+    # or body.
     found = {400} | declared | _ALSO_RETURNS.get(operation["operationId"], set())
     if operation["operationId"] not in _UNAUTHENTICATED_DB_FREE:
         found.add(503)
-    if authenticated:
+    if gated or current_user in calls:
         found.add(401)
-        if any(_is_role_gate(c) for c in calls) or method in _WRITES:
+        if gated or method in _WRITES:
             found.add(403)
     if route.dependant.path_params:
         found.update({404, 422})  # 422: an id that is not a UUID
     if method in _WRITES:
         found.add(409)  # a state, uniqueness or concurrency conflict, or an in-flight key
     if method == "post":
-        found.update({400, 422})  # a malformed Idempotency-Key; the same key with another body
+        found.add(422)  # the same Idempotency-Key with another body
     if optional_if_match in calls or required_if_match in calls:
         found.add(412)
     if required_if_match in calls:
@@ -135,9 +136,9 @@ def _statuses(route: Any, method: str, operation: dict[str, Any]) -> set[int]:
     return found
 
 
-def _problem_response(status: int, description: str | None) -> dict[str, Any]:
+def _problem_response(status: int) -> dict[str, Any]:
     response: dict[str, Any] = {
-        "description": description or _TITLES.get(status, "Error"),
+        "description": _TITLES.get(status, "Error"),
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
     if status in (429, 503):
@@ -253,7 +254,7 @@ def _truthful(app: FastAPI, generated: dict[str, Any]) -> dict[str, Any]:
                 }
             else:
                 for status in sorted(_statuses(route, method, operation)):
-                    responses[str(status)] = _problem_response(status, None)
+                    responses[str(status)] = _problem_response(status)
             _simplify_optional_body(operation)
             _document_sort(operation)
             _document_headers(spec, method, operation)

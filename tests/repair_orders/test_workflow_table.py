@@ -20,7 +20,8 @@ def _edges() -> list[tuple[str, str, str]]:
     for action in REPAIR_ORDER.actions.values():
         targets = {action.target, *action.outcomes} - {None}
         edges += [(source, action.name, t) for source in action.sources for t in targets]
-    edges.append((*VENDOR_RETURNED_REPAIRED[:1], "vendor_returned", VENDOR_RETURNED_REPAIRED[1]))
+    source, target = VENDOR_RETURNED_REPAIRED
+    edges.append((source, "vendor_returned", target))
     return edges
 
 

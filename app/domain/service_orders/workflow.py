@@ -154,6 +154,3 @@ SERVICE_ORDER = register(
         ),
     )
 )
-
-OPEN_STATES = SERVICE_ORDER.group("open")
-ACTIVE_STATES = SERVICE_ORDER.group("active")
