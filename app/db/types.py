@@ -1,6 +1,7 @@
 """Portable column types: the same code runs on SQLite and PostgreSQL."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer
@@ -46,3 +47,26 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class Money(TypeDecorator[Decimal]):
+    """An amount with two decimals, kept as integer minor units (cents/分) in both databases:
+    SQLite has no exact decimal type, and a float would round money."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    @property
+    def python_type(self) -> type[Decimal]:
+        return Decimal
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        cents = Decimal(value) * 100
+        if cents != cents.to_integral_value():
+            raise ValueError("an amount has at most two decimals")
+        return int(cents)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))

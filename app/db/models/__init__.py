@@ -13,6 +13,7 @@ from app.db.models.idempotency import IdempotencyRecord
 from app.db.models.notifications import Notification
 from app.db.models.numbering import NumberSequence
 from app.db.models.reference import Customer, Device, Vendor
+from app.db.models.repairs import ExternalRepair, RepairOrder, RepairPart
 from app.db.models.service_orders import (
     OrderChannel,
     OrderKind,
@@ -37,6 +38,7 @@ __all__ = [
     "Customer",
     "Device",
     "Event",
+    "ExternalRepair",
     "IdempotencyRecord",
     "KnownLoginAddress",
     "LoginFailure",
@@ -49,6 +51,8 @@ __all__ = [
     "Priority",
     "Record",
     "RefreshToken",
+    "RepairOrder",
+    "RepairPart",
     "Role",
     "ServiceOrder",
     "ServiceOrderAction",

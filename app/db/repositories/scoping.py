@@ -22,6 +22,7 @@ from app.db.models import (
     Event,
     Notification,
     Record,
+    RepairOrder,
     Role,
     ServiceOrder,
     User,
@@ -121,6 +122,7 @@ register_scope(Device, own_company(col(Device.customer_id)))
 register_scope(Vendor, staff_only)
 register_scope(Notification, _own_notifications, personal=True)
 register_scope(ServiceOrder, assigned_or_worked_on(ServiceOrder))
+register_scope(RepairOrder, assigned_or_worked_on(RepairOrder))
 register_scope(User, _only_oneself)  # a customer user sees only itself among users
 # Events and records carry the customer of their object, but are never read through here: the
 # timeline loads its object through that object's rule first and then filters by customer_id,
