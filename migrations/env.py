@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 
 from app.config import get_settings
 from app.db.models import metadata
+from app.db.models.indexes import managed_by_models
 from app.db.session import create_engine
 
 config = context.config
@@ -26,6 +27,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=True,
+        include_name=lambda name, type_, _: managed_by_models(name, type_),
     )
 
 

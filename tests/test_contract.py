@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from openapi_spec_validator import validate
 
 from app.db.models import metadata
+from app.db.models.indexes import managed_by_models
 from app.main import create_app
 from tests.conftest import make_settings
 
@@ -37,7 +38,12 @@ def test_operation_ids_are_tag_and_function_name():
 async def test_migrations_match_models(engine):
     def diff(connection):
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_name": lambda name, type_, _: managed_by_models(name, type_),
+            },
         )
         return compare_metadata(context, metadata)
 

@@ -379,3 +379,13 @@ async def _insert_overdue_order(sessionmaker) -> uuid.UUID:
         session.add(order)
         await session.commit()
     return order.id
+
+
+def test_the_watcher_indexes_name_exactly_the_running_states():
+    # The partial indexes and the scan's WHERE spell the running states as literal SQL (so a
+    # generic prepared plan can still use them); they must be the workflow's running group.
+    from app.db.models.indexes import SLA_ARMS
+    from app.domain.service_orders.sla_worker import RUNNING_STATES
+
+    literal = "status IN (" + ", ".join(f"'{s}'" for s in RUNNING_STATES) + ")"
+    assert all(where.startswith(literal + " AND ") for _, where in SLA_ARMS)

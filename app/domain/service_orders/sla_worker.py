@@ -7,11 +7,12 @@ watcher (app/domain/watchers.py runs it, each batch in its own unit of work)."""
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.db.models import ServiceOrder, SlaState
+from app.db.models.indexes import SLA_ARMS
 from app.db.repositories.locks import skip_locked
 from app.db.types import utcnow
 from app.domain.notifications.service import supervisor_ids
@@ -19,7 +20,9 @@ from app.domain.service_orders import sla
 from app.domain.service_orders.workflow import SERVICE_ORDER
 from app.domain.watchers import watcher
 
-# States whose clocks run (on_hold and reported are paused; the rest have stopped).
+# States whose clocks run (on_hold and reported are paused; the rest have stopped). The
+# watcher's partial indexes spell them out literally; tests/service_orders/test_sla_worker.py
+# keeps the two equal.
 RUNNING_STATES = sorted(SERVICE_ORDER.group("running"))
 BATCH_SIZE = 200
 
@@ -31,26 +34,10 @@ async def scan_once(
     """Move due orders forward; return how many changed."""
     now = now or utcnow()
     order = ServiceOrder
-    response_running = col(order.responded_at).is_(None)
-    warning_reached = or_(
-        and_(response_running, col(order.response_warning_at) <= now),
-        col(order.resolve_warning_at) <= now,
-    )
-    due_reached = or_(
-        and_(response_running, col(order.response_due_at) <= now), col(order.due_at) <= now
-    )
-    stmt = (
-        select(order)
-        .where(
-            col(order.status).in_(RUNNING_STATES),
-            or_(
-                and_(col(order.sla_state) == SlaState.ok, warning_reached),
-                and_(col(order.sla_state) == SlaState.warning, due_reached),
-            ),
-        )
-        .order_by(col(order.due_at), col(order.id))
-        .limit(batch)
-    )
+    # One arm per partial index (app/db/models/indexes.py): a running order whose next warning
+    # or deadline has passed.
+    due = or_(*(and_(text(where), column <= now) for column, where in SLA_ARMS))
+    stmt = select(order).where(due).order_by(col(order.due_at), col(order.id)).limit(batch)
     orders = (await session.scalars(skip_locked(session, stmt))).all()
     if not orders:
         return 0

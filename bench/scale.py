@@ -1,0 +1,410 @@
+"""`make bench-scale`: every list query at 10,000 and at 1,000,000 service orders, with plans.
+
+    .venv/bin/python bench/scale.py [--sizes 10000,1000000] [--repeat 5] [--label current]
+
+1. a throwaway PostgreSQL cluster of its own (bench/run.py's Cluster), migrated with
+   `aftercare migrate`;
+2. 20,000 customers, 60 engineers, a clerk, a supervisor and one customer user, then orders
+   seeded set-based (`INSERT … SELECT … generate_series`) through the project's own tables over
+   two years, with the history a real order has: a "created" event for each, an "assigned"
+   event by the engineer for those assigned, and an SLA pause for one in twenty;
+3. the app in process (httpx ASGI transport, production code path, no server) answering each
+   measured request `--repeat` times; the median is reported, and the slowest SQL statement of
+   that request is run once more under `EXPLAIN (ANALYZE, BUFFERS)` (its execution time is the
+   second figure: the request's time also holds the app's fixed per-request Python);
+4. the table of medians at each size and the ratios largest / smallest, printed and written to
+   bench/RESULTS.md (section `scale: <label>`); the plans at the largest size go to
+   bench/SCALE_PLANS.md.
+"""
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import ROOT, Cluster, commit, machine, server_env, write_results
+
+PLANS = ROOT / "bench" / "SCALE_PLANS.md"
+CUSTOMERS = 20_000
+ENGINEERS = 60
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+SPAN_DAYS = 730
+
+# One order in ten is open; the rest closed or cancelled, as in a department two years on.
+STATUS_CASE = """CASE
+    WHEN g % 100 < 3 THEN 'new' WHEN g % 100 < 6 THEN 'assigned'
+    WHEN g % 100 < 8 THEN 'in_progress' WHEN g % 100 < 9 THEN 'on_hold'
+    WHEN g % 100 < 10 THEN 'reported' WHEN g % 100 < 12 THEN 'confirmed'
+    WHEN g % 100 < 97 THEN 'closed' ELSE 'cancelled' END"""
+
+
+def pg_url(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def seed_people(url: str) -> dict[str, Any]:
+    import asyncpg
+
+    conn = await asyncpg.connect(pg_url(url))
+    try:
+        await conn.execute(
+            "INSERT INTO customers (id, created_at, updated_at, version, code, name) "
+            "SELECT gen_random_uuid(), now(), now(), 1, 'C' || lpad(g::text, 6, '0'), "
+            "'Customer ' || g FROM generate_series(1, $1) g",
+            CUSTOMERS,
+        )
+        customer = await conn.fetchval("SELECT id FROM customers WHERE code = 'C000001'")
+        user_cols = await _required_columns(conn, "users")
+        for role, count in (("engineer", ENGINEERS), ("clerk", 1), ("supervisor", 1)):
+            await conn.execute(
+                f"INSERT INTO users ({', '.join(user_cols)}) SELECT "
+                + ", ".join(_user_expr(c, role) for c in user_cols)
+                + " FROM generate_series(1, $1) g",
+                count,
+            )
+        await conn.execute(
+            f"INSERT INTO users ({', '.join(user_cols)}) SELECT "
+            + ", ".join(_user_expr(c, "customer") for c in user_cols)
+            + " FROM generate_series(1, 1) g"
+        )
+        await conn.execute("UPDATE users SET customer_id = $1 WHERE role = 'customer'", customer)
+        users = {r["email"]: r["id"] for r in await conn.fetch("SELECT id, email FROM users")}
+        logins = {}
+        for email, uid in users.items():
+            logins[email] = await conn.fetchval(
+                "INSERT INTO token_families (id, user_id, created_at) VALUES "
+                "(gen_random_uuid(), $1, now()) RETURNING id",
+                uid,
+            )
+        return {"customer": customer, "users": users, "logins": logins}
+    finally:
+        await conn.close()
+
+
+async def _required_columns(conn: Any, table: str) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = $1 "
+        "AND is_nullable = 'NO' AND column_default IS NULL ORDER BY ordinal_position",
+        table,
+    )
+    return [r["column_name"] for r in rows]
+
+
+def _user_expr(column: str, role: str) -> str:
+    return {
+        "id": "gen_random_uuid()",
+        "created_at": "now()",
+        "updated_at": "now()",
+        "version": "1",
+        "email": f"'{role}' || g || '@scale.test'",
+        "name": f"'{role.title()} ' || g",
+        "role": f"'{role}'",
+        "active": "true",
+        "service_account": "false",
+        "failed_logins": "0",
+        "authority_level": "1",
+    }[column]
+
+
+async def seed_orders(url: str, start: int, stop: int) -> None:
+    """Orders start+1 … stop, set-based, with their events and pauses; then ANALYZE."""
+    import asyncpg
+
+    conn = await asyncpg.connect(pg_url(url))
+    try:
+        required = set(await _required_columns(conn, "service_orders"))
+        known = {
+            "id", "created_at", "updated_at", "version", "number", "kind", "channel",
+            "customer_id", "subject", "priority", "status", "sla_state",
+        }  # fmt: skip
+        if required - known:
+            raise SystemExit(f"scale.py does not know how to fill {sorted(required - known)}")
+        await conn.execute(
+            f"""
+            WITH c AS (SELECT array_agg(id ORDER BY code) AS ids FROM customers),
+                 e AS (SELECT array_agg(id ORDER BY email) AS ids FROM users
+                       WHERE role = 'engineer')
+            INSERT INTO service_orders (id, created_at, updated_at, version, number, kind,
+                channel, customer_id, subject, description, priority, status, sla_state,
+                assignee_id, due_at, response_due_at, responded_at, closed_at)
+            SELECT gen_random_uuid(), t.created, t.created + interval '2 hours', 1,
+                'SO-' || (2024 + g % 3) || '-' || lpad(g::text, 7, '0'),
+                CASE WHEN g % 3 = 0 THEN 'onsite' ELSE 'remote' END, 'phone',
+                c.ids[1 + (g::bigint * 7919) % {CUSTOMERS}],
+                'Printer ' || (g % 997) || ' jams on page ' || (g % 13),
+                'Model X' || (g % 211) || ', serial S' || g,
+                (ARRAY['low','normal','high','urgent'])[1 + g % 4], t.status,
+                CASE WHEN g % 50 = 0 THEN 'breached' WHEN g % 23 = 0 THEN 'warning'
+                     ELSE 'ok' END,
+                CASE WHEN t.status = 'new' THEN NULL ELSE e.ids[1 + g % {ENGINEERS}] END,
+                t.created + interval '3 days', t.created + interval '4 hours',
+                CASE WHEN t.status IN ('new', 'assigned') THEN NULL
+                     ELSE t.created + interval '1 hour' END,
+                CASE WHEN t.status = 'closed' THEN t.created + interval '2 days' END
+            FROM generate_series($1::int + 1, $2::int) g, c, e,
+                LATERAL (SELECT $3::timestamptz - ((($2::int - g) * {SPAN_DAYS * 86400}::bigint
+                                / $2::int) || ' seconds')::interval AS created,
+                                {STATUS_CASE} AS status) t
+            """,
+            start,
+            stop,
+            NOW,
+        )
+        # The history: a "created" event by the clerk for each, "assigned" for the assigned.
+        clerk = await conn.fetchval("SELECT id FROM users WHERE role = 'clerk'")
+        fresh = "FROM service_orders o WHERE o.number >= 'SO-' AND o.created_at <= $1"
+        await conn.execute(
+            "INSERT INTO events (occurred_at, actor_id, object_type, object_id, customer_id, "
+            "action, to_status, changes, public) SELECT o.created_at, $2, 'service_order', o.id, "
+            "o.customer_id, 'created', 'new', '{}'::json, true "
+            + fresh
+            + " AND NOT EXISTS (SELECT 1 FROM events v WHERE v.object_id = o.id)",
+            NOW,
+            clerk,
+        )
+        await conn.execute(
+            "INSERT INTO events (occurred_at, actor_id, object_type, object_id, customer_id, "
+            "action, from_status, to_status, changes, public) SELECT o.created_at + interval "
+            "'1 hour', o.assignee_id, 'service_order', o.id, o.customer_id, 'start', "
+            "'assigned', 'in_progress', '{}'::json, true "
+            + fresh
+            + " AND o.assignee_id IS NOT NULL AND o.status <> 'assigned' AND NOT EXISTS "
+            "(SELECT 1 FROM events v WHERE v.object_id = o.id AND v.action = 'start')",
+            NOW,
+        )
+        await conn.execute(
+            "INSERT INTO sla_pauses (id, order_id, kind, started_at, ended_at) "
+            "SELECT gen_random_uuid(), o.id, 'hold', o.created_at + interval '90 minutes', "
+            "CASE WHEN o.status = 'on_hold' THEN NULL ELSE o.created_at + interval '5 hours' END "
+            "FROM service_orders o WHERE (o.status = 'on_hold' OR hashtext(o.number) % 20 = 0) "
+            "AND NOT EXISTS (SELECT 1 FROM sla_pauses p WHERE p.order_id = o.id)"
+        )
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+
+
+class Statements:
+    """The SQL each request sends, so the slowest one can be explained."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, Any]] = []
+        self.on = False
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if self.on:
+            self.seen.append((statement, params))
+
+    @contextmanager
+    def capture(self) -> Iterator[list[tuple[str, Any]]]:
+        self.seen = []
+        self.on = True
+        try:
+            yield self.seen
+        finally:
+            self.on = False
+
+
+def scenarios(people: dict[str, Any], sample: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(name, who, path) for every list filter, a deep cursor, `q`, my work."""
+    recent = (NOW - timedelta(hours=6)).isoformat().replace("+00:00", "Z")
+    return [
+        ("first page (default sort)", "clerk", "/service-orders"),
+        ("first page, newest first", "clerk", "/service-orders?sort=-created_at"),
+        ("status=in_progress", "clerk", "/service-orders?status=in_progress"),
+        ("status=new&status=assigned", "clerk", "/service-orders?status=new&status=assigned"),
+        ("overdue=true", "clerk", "/service-orders?overdue=true"),
+        ("priority=urgent", "clerk", "/service-orders?priority=urgent"),
+        ("customer_id=", "clerk", f"/service-orders?customer_id={sample['customer_id']}"),
+        ("assignee_id=", "clerk", f"/service-orders?assignee_id={sample['assignee_id']}"),
+        ("updated_after= (last 6 h)", "clerk", f"/service-orders?updated_after={recent}"),
+        ("number= (exact)", "clerk", f"/service-orders?number={sample['number']}"),
+        ("q= an order number", "clerk", f"/service-orders?q={sample['number']}"),
+        ("q= a word", "clerk", "/service-orders?q=S4242"),
+        ("sort=due_at", "clerk", "/service-orders?sort=due_at"),
+        ("cursor in the middle", "clerk", "/service-orders?sort=-created_at&cursor={middle}"),
+        ("a customer's own list", "customer", "/service-orders"),
+        ("an engineer's own list", "engineer", "/service-orders"),
+        ("an engineer's /users/me/work", "engineer", "/users/me/work"),
+        ("a clerk's /users/me/work", "clerk", "/users/me/work"),
+    ]
+
+
+async def measure(url: str, people: dict[str, Any], repeat: int) -> dict[str, tuple[float, str]]:
+    import asyncpg
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from app.auth.tokens import create_access_token
+    from app.config import Settings
+    from app.db.session import create_engine, create_sessionmaker
+    from app.domain.pagination import _encode
+    from app.domain.service_orders.sla_worker import scan_once
+    from app.main import create_app
+
+    os.environ.update(server_env(url))
+    settings = Settings(sla_worker_in_process=False)
+    engine = create_engine(url)
+    app = create_app(settings)
+    logging.getLogger().setLevel(logging.WARNING)  # no access log line per measured request
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    statements = Statements()
+    event.listen(Engine, "before_cursor_execute", statements)
+
+    conn = await asyncpg.connect(pg_url(url))
+    sample = dict(
+        await conn.fetchrow(
+            "SELECT customer_id, assignee_id, number FROM service_orders "
+            "WHERE assignee_id IS NOT NULL ORDER BY number LIMIT 1 OFFSET "
+            "(SELECT count(*) / 3 FROM service_orders WHERE assignee_id IS NOT NULL)"
+        )
+    )
+    middle = await conn.fetchrow(
+        "SELECT created_at, id FROM service_orders ORDER BY created_at DESC, id DESC "
+        "LIMIT 1 OFFSET (SELECT count(*) / 2 FROM service_orders)"
+    )
+    engineer_email = await conn.fetchval(
+        "SELECT u.email FROM users u WHERE u.id = $1", sample["assignee_id"]
+    )
+    who = {"clerk": "clerk1@scale.test", "customer": "customer1@scale.test"}
+    who["engineer"] = engineer_email
+    tokens = {
+        role: create_access_token(settings, people["users"][email], people["logins"][email])[0]
+        for role, email in who.items()
+    }
+    cursor = _encode("-created_at", middle["created_at"], middle["id"])
+    results: dict[str, tuple[float, str]] = {}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://scale/api/v1") as client:
+        for name, role, path in scenarios(people, sample):
+            path = path.replace("{middle}", cursor)
+            headers = {"Authorization": f"Bearer {tokens[role]}"}
+            timings = []
+            for _ in range(repeat):
+                with statements.capture() as seen:
+                    t0 = time.perf_counter()
+                    r = await client.get(path, headers=headers)
+                    timings.append((time.perf_counter() - t0) * 1000)
+                if r.status_code != 200:
+                    raise SystemExit(f"{name}: {r.status_code} {r.text[:300]}")
+            plan = await _explain(conn, seen)
+            results[name] = (statistics.median(timings), plan)
+            print(
+                f"  {name:34} {results[name][0]:8.1f} ms  SQL {_sql_ms(plan):7.2f} ms", flush=True
+            )
+        timings = []
+        for _ in range(repeat):
+            async with app.state.sessionmaker() as session:
+                with statements.capture() as seen:
+                    t0 = time.perf_counter()
+                    await scan_once(session, now=NOW - timedelta(days=3650))
+                    timings.append((time.perf_counter() - t0) * 1000)
+                await session.rollback()
+        plan = await _explain(conn, seen)
+        results["SLA watcher scan"] = (statistics.median(timings), plan)
+        print(f"  {'SLA watcher scan':34} {results['SLA watcher scan'][0]:8.1f} ms")
+    await conn.close()
+    event.remove(Engine, "before_cursor_execute", statements)
+    await engine.dispose()
+    return results
+
+
+async def _explain(conn: Any, seen: list[tuple[str, Any]]) -> str:
+    """EXPLAIN ANALYZE of the slowest statement that reads the orders."""
+    best = ("", 0.0)
+    for statement, params in seen:
+        if "service_orders" not in statement or not statement.lstrip().upper().startswith(
+            ("SELECT", "WITH")
+        ):
+            continue
+        args = list(params or ())
+        t0 = time.perf_counter()
+        rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *args)
+        took = time.perf_counter() - t0
+        if took >= best[1]:
+            best = ("\n".join(r[0] for r in rows), took)
+    return best[0]
+
+
+def _sql_ms(plan: str) -> float:
+    """The planner's "Execution Time" of an EXPLAIN ANALYZE text."""
+    for line in plan.splitlines():
+        if line.startswith("Execution Time:"):
+            return float(line.split()[2])
+    return 0.0
+
+
+def report(sizes: list[int], by_size: dict[int, dict[str, tuple[float, str]]]) -> str:
+    small, large = sizes[0], sizes[-1]
+    head = " | ".join(f"request at {s:,}" for s in sizes)
+    sql = " | ".join(f"slowest SQL at {s:,}" for s in sizes)
+    lines = [f"| query | {head} | ratio | {sql} | ratio |", "|---" * (2 * len(sizes) + 3) + "|"]
+    for name in by_size[small]:
+        cells = " | ".join(f"{by_size[s][name][0]:.1f} ms" for s in sizes)
+        ratio = by_size[large][name][0] / max(by_size[small][name][0], 0.01)
+        sqls = [_sql_ms(by_size[s][name][1]) for s in sizes]
+        sql_cells = " | ".join(f"{v:.2f} ms" for v in sqls)
+        sql_ratio = sqls[-1] / max(sqls[0], 0.01)
+        lines.append(f"| {name} | {cells} | {ratio:.2f}x | {sql_cells} | {sql_ratio:.1f}x |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--label", default="current")
+    args = parser.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    cluster = Cluster()
+    cluster.start()
+    try:
+        url = cluster.url()
+        subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "aftercare"), "migrate"],
+            env=server_env(url),
+            check=True,
+            capture_output=True,
+        )
+        people = asyncio.run(seed_people(url))
+        by_size: dict[int, dict[str, tuple[float, str]]] = {}
+        seeded = 0
+        for size in sizes:
+            t0 = time.perf_counter()
+            asyncio.run(seed_orders(url, seeded, size))
+            seeded = size
+            print(f"\n{size:,} orders seeded in {time.perf_counter() - t0:.0f} s", flush=True)
+            by_size[size] = asyncio.run(measure(url, people, args.repeat))
+    finally:
+        cluster.stop()
+    table = report(sizes, by_size)
+    print("\n" + table)
+    notes = (
+        f"{machine()}; {datetime.now(UTC):%Y-%m-%d}; commit {commit()}. "
+        f"Median of {args.repeat} in-process requests each (app code path, no HTTP server); "
+        f"{CUSTOMERS:,} customers, {ENGINEERS} engineers, orders over two years, one in ten "
+        "open. Plans at the largest size: bench/SCALE_PLANS.md."
+    )
+    write_results(f"scale: {args.label}", table, notes)
+    plans = [f"# Query plans at {sizes[-1]:,} orders ({args.label})\n", machine(), commit(), ""]
+    for name, (_, plan) in by_size[sizes[-1]].items():
+        plans += [f"## {name}", "```", plan, "```", ""]
+    PLANS.write_text("\n".join(plans))
+
+
+if __name__ == "__main__":
+    main()
