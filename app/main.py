@@ -30,6 +30,7 @@ from app.routers import (
     sla,
     users,
     vendors,
+    visits,
     work,
 )
 
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         devices,
         vendors,
         service_orders,
+        visits,
         sla,
         notifications,
         events,

@@ -12,9 +12,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from app.db.models import OrderChannel, OrderKind, PauseKind, Priority, Role, SlaState
+from app.db.models import (
+    OrderChannel,
+    OrderKind,
+    PauseKind,
+    Priority,
+    Role,
+    SlaState,
+    VisitMethod,
+)
 from app.domain.notifications.kinds import NotificationKind
 from app.domain.timeline import Channel, RecordKind
+from app.domain.visits.schemas import NpsCategory
 from app.domain.workflow import Label
 
 
@@ -106,6 +115,24 @@ ENUM_LABELS: Mapping[str, tuple[type[StrEnum], Mapping[str, Label]]] = {
             NotificationKind.completion_notice: Label("Completion notice", "办结告知"),
             NotificationKind.sla_warning: Label("SLA warning", "时限预警"),
             NotificationKind.sla_breached: Label("SLA breached", "超时催办"),
+            NotificationKind.visit_detractor: Label("Unhappy customer", "客户不满意"),
+        },
+    ),
+    "visit_method": (
+        VisitMethod,
+        {
+            VisitMethod.phone: Label("Phone", "电话回访"),
+            VisitMethod.onsite: Label("On site", "上门回访"),
+            VisitMethod.email: Label("Email", "邮件回访"),
+            VisitMethod.online_survey: Label("Online survey", "在线问卷"),
+        },
+    ),
+    "nps_category": (
+        NpsCategory,
+        {
+            NpsCategory.promoter: Label("Promoter", "推荐者"),
+            NpsCategory.passive: Label("Passive", "中立者"),
+            NpsCategory.detractor: Label("Detractor", "贬损者"),
         },
     ),
 }
@@ -177,6 +204,14 @@ MESSAGES: Mapping[NotificationKind, Template] = {
         Label(
             "{subject}\nResponse due {response_due}, resolution due {resolve_due}.",
             "{subject}\n响应时限 {response_due}，解决时限 {resolve_due}。",
+        ),
+    ),
+    # `number` names the customer, `subject` its answer (a visit has no number of its own).
+    NotificationKind.visit_detractor: Template(
+        Label("{number}: unhappy at the callback", "{number}：回访不满意"),
+        Label(
+            "{subject}\n\nFollow it up or file a complaint.",
+            "{subject}\n\n请跟进或登记投诉。",
         ),
     ),
 }

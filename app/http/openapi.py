@@ -25,6 +25,7 @@ from app.domain.notifications.service import SORTS as NOTIFICATION_SORTS
 from app.domain.service_orders.service import SORTS as SERVICE_ORDER_SORTS
 from app.domain.users.service import SORTS as USER_SORTS
 from app.domain.vendors.service import SORTS as VENDOR_SORTS
+from app.domain.visits.service import SORTS as VISIT_SORTS
 from app.http.deps import optional_if_match, require_json_body, required_if_match
 from app.http.problems import PROBLEM_JSON
 
@@ -45,6 +46,7 @@ _SORTS: dict[str, Any] = {
     "service-orders-list_service_orders": SERVICE_ORDER_SORTS,
     "users-list_users": USER_SORTS,
     "vendors-list_vendors": VENDOR_SORTS,
+    "visits-list_visits": VISIT_SORTS,
 }
 _TITLES = {
     400: "Malformed request (invalid JSON or header)",

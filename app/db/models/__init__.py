@@ -28,6 +28,13 @@ from app.db.models.service_orders import (
     SlaState,
 )
 from app.db.models.users import OFFICE_ROLES, STAFF_ROLES, Role, User
+from app.db.models.visits import (
+    CallbackVisit,
+    VisitAction,
+    VisitMethod,
+    VisitOrder,
+    VisitStatus,
+)
 
 metadata = SQLModel.metadata
 
@@ -35,6 +42,7 @@ __all__ = [
     "OFFICE_ROLES",
     "STAFF_ROLES",
     "CalendarSetting",
+    "CallbackVisit",
     "Customer",
     "Device",
     "Event",
@@ -63,5 +71,9 @@ __all__ = [
     "TokenFamily",
     "User",
     "Vendor",
+    "VisitAction",
+    "VisitMethod",
+    "VisitOrder",
+    "VisitStatus",
     "metadata",
 ]

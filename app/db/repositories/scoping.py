@@ -11,12 +11,13 @@ gets its rule in one line: `register_scope(RepairOrder, assigned_or_worked_on(Re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.db.models import (
     OFFICE_ROLES,
+    CallbackVisit,
     Customer,
     Device,
     Event,
@@ -27,6 +28,7 @@ from app.db.models import (
     ServiceOrder,
     User,
     Vendor,
+    VisitMethod,
 )
 
 M = TypeVar("M")
@@ -113,6 +115,17 @@ def _only_oneself(user: User) -> ColumnElement[bool]:
     return col(User.id) == user.id if user.role == Role.customer else true()
 
 
+def _visits(user: User) -> ColumnElement[bool]:
+    """Callback visits: a customer sees only its own company's online surveys (the others are
+    the department's calls about it); an engineer the visits they are the visitor of."""
+    if user.role == Role.customer:
+        return and_(
+            own_company(col(CallbackVisit.customer_id))(user),
+            col(CallbackVisit.method) == VisitMethod.online_survey,
+        )
+    return col(CallbackVisit.visitor_id) == user.id
+
+
 def _own_notifications(user: User) -> ColumnElement[bool]:
     return col(Notification.user_id) == user.id
 
@@ -123,6 +136,7 @@ register_scope(Vendor, staff_only)
 register_scope(Notification, _own_notifications, personal=True)
 register_scope(ServiceOrder, assigned_or_worked_on(ServiceOrder))
 register_scope(RepairOrder, assigned_or_worked_on(RepairOrder))
+register_scope(CallbackVisit, _visits)
 register_scope(User, _only_oneself)  # a customer user sees only itself among users
 # Events and records carry the customer of their object, but are never read through here: the
 # timeline loads its object through that object's rule first and then filters by customer_id,

@@ -8,3 +8,4 @@ class NotificationKind(StrEnum):
     completion_notice = "completion_notice"
     sla_warning = "sla_warning"
     sla_breached = "sla_breached"
+    visit_detractor = "visit_detractor"
