@@ -4,7 +4,7 @@ visits.callback_for is unique: a visit planned because an order closed (plan-bat
 on close) names that order, so concurrent runs can never plan it twice.
 
 Revision ID: a5549c845b81
-Revises: a896819eb78f
+Revises: 9b7a14e042da
 Create Date: 2026-12-02 17:15:39.618923
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 import app.db.types
 
 revision: str = 'a5549c845b81'
-down_revision: str | None = 'a896819eb78f'
+down_revision: str | None = '9b7a14e042da'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

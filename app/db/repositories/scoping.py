@@ -18,6 +18,7 @@ from sqlmodel import col
 from app.db.models import (
     OFFICE_ROLES,
     CallbackVisit,
+    Complaint,
     Customer,
     Device,
     Event,
@@ -87,11 +88,11 @@ def own_company(column: Any) -> Rule:
     return rule
 
 
-def assigned_or_worked_on(model: type[Any]) -> Rule:
+def assigned_or_worked_on(model: type[Any], assignee: str = "assignee_id") -> Rule:
     """The rule of a workflow resource. Customer users: their company's rows (`customer_id`).
-    Engineers: rows assigned to them (`assignee_id`) or that they have acted on (an event of
-    theirs on the row, answered by the index ix_events_actor_object), so work they handed on stays
-    readable. Office roles see everything anyway."""
+    Engineers: rows assigned to them (the `assignee` column) or that they have acted on (an
+    event of theirs on the row, answered by the index ix_events_actor_object), so work they
+    handed on stays readable. Office roles see everything anyway."""
     table = model.__table__
     object_type = model.object_type
     by_company = own_company(table.c.customer_id)
@@ -102,7 +103,7 @@ def assigned_or_worked_on(model: type[Any]) -> Rule:
         worked_on = select(col(Event.object_id)).where(
             col(Event.actor_id) == user.id, col(Event.object_type) == object_type
         )
-        return or_(table.c.assignee_id == user.id, table.c.id.in_(worked_on))
+        return or_(table.c[assignee] == user.id, table.c.id.in_(worked_on))
 
     return rule
 
@@ -137,6 +138,8 @@ register_scope(Notification, _own_notifications, personal=True)
 register_scope(ServiceOrder, assigned_or_worked_on(ServiceOrder))
 register_scope(RepairOrder, assigned_or_worked_on(RepairOrder))
 register_scope(CallbackVisit, _visits)
+# Engineers see the complaints they handle (or worked on).
+register_scope(Complaint, assigned_or_worked_on(Complaint, assignee="handler_id"))
 register_scope(User, _only_oneself)  # a customer user sees only itself among users
 # Events and records carry the customer of their object, but are never read through here: the
 # timeline loads its object through that object's rule first and then filters by customer_id,

@@ -2,17 +2,25 @@
 (app.domain.actions.perform) locks, loads, checks and writes the one event; each handler keeps
 its own rules, reading other rows before it touches the visit (one UPDATE, one version)."""
 
+import uuid
 from typing import Any
 
 from app.db.models import CallbackVisit, Customer, Role, VisitStatus
+from app.db.models.complaints import ComplaintSource
 from app.db.types import utcnow
 from app.domain.actions import Step, Subject
+from app.domain.complaints.service import register_complaint
 from app.domain.errors import ValidationFailed
 from app.domain.notifications.kinds import NotificationKind
 from app.domain.notifications.service import Message, notify, supervisor_ids
 from app.domain.schemas import ReasonBody
-from app.domain.visits.schemas import CallbackResult, FollowUpBody, RescheduleBody
-from app.domain.visits.service import SCORE_FIELDS, get_visit, is_detractor
+from app.domain.visits.schemas import (
+    CallbackResult,
+    ComplaintAtCallback,
+    FollowUpBody,
+    RescheduleBody,
+)
+from app.domain.visits.service import SCORE_FIELDS, first_orders, get_visit, is_detractor
 from app.domain.visits.workflow import VISIT
 
 VISITS = Subject(VISIT, CallbackVisit, get_visit)
@@ -42,6 +50,28 @@ async def _tell_supervisors(
     )
 
 
+async def _register_complaint(step: Visit, data: ComplaintAtCallback) -> uuid.UUID:
+    session, actor, visit = step.session, step.actor, step.obj
+    complainant = data.complainant
+    if complainant is None and actor.role == Role.customer:
+        complainant = actor.name
+    if complainant is None:
+        customer = await session.get(Customer, visit.customer_id)
+        complainant = customer.name if customer else "-"
+    complaint = await register_complaint(
+        session,
+        actor,
+        source=ComplaintSource.callback,
+        customer_id=visit.customer_id,
+        complainant=complainant,
+        description=data.description,
+        severity=data.severity,
+        visit_id=visit.id,
+        **await first_orders(session, visit.id),
+    )
+    return complaint.id
+
+
 @VISIT.handles("record")
 async def record(step: Visit, body: CallbackResult) -> Changes:
     visit, actor = step.obj, step.actor
@@ -51,6 +81,7 @@ async def record(step: Visit, body: CallbackResult) -> Changes:
     detractor = body.reached and is_detractor(scores, body.nps)
     if detractor:
         await _tell_supervisors(step, body, scores)
+    complaint_id = await _register_complaint(step, body.complaint) if body.complaint else None
     visit.feedback = body.feedback
     visit.reached = body.reached
     visit.recorded_at = utcnow()
@@ -62,13 +93,17 @@ async def record(step: Visit, body: CallbackResult) -> Changes:
     for name in SCORE_FIELDS:
         setattr(visit, f"score_{name}", scores[name] if scores else None)
     visit.nps = body.nps
-    visit.needs_follow_up = detractor
+    # A complaint is the follow-up of a detractor answer: it is handled as a complaint.
+    visit.needs_follow_up = detractor and complaint_id is None
+    visit.complaint_id = complaint_id
+    filed = {"complaint_id": complaint_id} if complaint_id else {}
     return {
         "reached": True,
         "feedback": body.feedback,
         "scores": scores,
         "nps": body.nps,
-        "needs_follow_up": detractor,
+        "needs_follow_up": visit.needs_follow_up,
+        **filed,
     }
 
 

@@ -8,8 +8,10 @@ from typing import Annotated
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from app.db.models import VisitAction, VisitMethod, VisitStatus
+from app.db.models.complaints import ComplaintSeverity
 from app.domain.schemas import (
     LongText,
+    Name,
     ReadModel,
     StaffFieldsModel,
     StaffOnly,
@@ -66,16 +68,31 @@ class Scores(WriteModel):
     attitude: Score
 
 
+class ComplaintAtCallback(WriteModel):
+    description: Notes
+    severity: ComplaintSeverity
+    complainant: Name | None = Field(
+        default=None,
+        description="who complained; default: the customer user answering, else the company",
+    )
+
+
 class CallbackResult(WriteModel):
     reached: StrictBool
     feedback: LongText | None = None
     scores: Scores | None = Field(default=None, description="1-5 each; only when reached")
     nps: Nps | None = Field(default=None, description="0-10; only when reached")
+    complaint: ComplaintAtCallback | None = Field(
+        default=None,
+        description="a complaint raised during the callback: registered with source callback "
+        "and linked both ways; only when reached",
+    )
 
     @model_validator(mode="after")
     def _answers_need_a_customer(self) -> "CallbackResult":
-        if not self.reached and (self.scores is not None or self.nps is not None):
-            raise ValueError("scores and nps are given only when the customer was reached")
+        given = (self.scores, self.nps, self.complaint)
+        if not self.reached and any(v is not None for v in given):
+            raise ValueError("scores, nps and a complaint need the customer to be reached")
         return self
 
 

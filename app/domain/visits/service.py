@@ -28,6 +28,7 @@ from app.db.models import (
     VisitStatus,
 )
 from app.db.models.repairs import RepairOrderStatus
+from app.db.repositories.locks import lock_row
 from app.db.repositories.scoping import select_visible
 from app.db.types import utcnow
 from app.domain.common import get_for_field, get_or_404
@@ -183,6 +184,44 @@ async def view_for(session: AsyncSession, visits: Sequence[CallbackVisit]) -> Vi
     return view
 
 
+async def first_orders(session: AsyncSession, visit_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """The visit's first service order and repair order, for a complaint raised during it."""
+    rows = await session.scalars(
+        select(VisitOrder).where(col(VisitOrder.visit_id) == visit_id).order_by(col(VisitOrder.id))
+    )
+    found: dict[str, uuid.UUID] = {}
+    for link in rows:
+        if link.service_order_id:
+            found.setdefault("service_order_id", link.service_order_id)
+        if link.repair_order_id:
+            found.setdefault("repair_order_id", link.repair_order_id)
+    return found
+
+
+async def complaint_filed(session: AsyncSession, actor: User | None, complaint: Any) -> None:
+    """A complaint was registered naming `complaint.visit_id` (POST /complaints): link it back
+    and take the visit off the follow-up list (the complaint is its follow-up). Call it from
+    the complaint's create, after register_complaint; a visit that already names a complaint
+    keeps it."""
+    if complaint.visit_id is None:
+        return
+    await lock_row(session, CallbackVisit, complaint.visit_id)
+    visit = await session.get(CallbackVisit, complaint.visit_id)
+    if visit is None or visit.complaint_id is not None:
+        return
+    visit.complaint_id = complaint.id
+    visit.needs_follow_up = False
+    await session.flush()
+    record_event(
+        session,
+        actor=actor,
+        object_type=CallbackVisit.object_type,
+        obj=visit,
+        action="complaint_filed",
+        changes={"complaint_id": complaint.id, "needs_follow_up": False},
+    )
+
+
 async def read_one(session: AsyncSession, user: User, visit: CallbackVisit) -> VisitRead:
     return to_read(visit, user, await view_for(session, [visit]))
 
@@ -203,7 +242,7 @@ async def _check_orders(
     if not ids:
         return
     rows = await session.execute(select(model.id, model.customer_id).where(model.id.in_(ids)))
-    owners: dict[uuid.UUID, uuid.UUID] = dict(rows.tuples().all())
+    owners: dict[uuid.UUID, uuid.UUID] = {row_id: owner for row_id, owner in rows.all()}
     errors = [
         (field_name, f"{i} does not exist")
         if i not in owners
