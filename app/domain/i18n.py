@@ -116,6 +116,7 @@ ENUM_LABELS: Mapping[str, tuple[type[StrEnum], Mapping[str, Label]]] = {
             NotificationKind.sla_warning: Label("SLA warning", "时限预警"),
             NotificationKind.sla_breached: Label("SLA breached", "超时催办"),
             NotificationKind.visit_detractor: Label("Unhappy customer", "客户不满意"),
+            NotificationKind.survey_requested: Label("Satisfaction survey", "满意度问卷"),
         },
     ),
     "visit_method": (
@@ -212,6 +213,13 @@ MESSAGES: Mapping[NotificationKind, Template] = {
         Label(
             "{subject}\n\nFollow it up or file a complaint.",
             "{subject}\n\n请跟进或登记投诉。",
+        ),
+    ),
+    # `number` is the survey's first topic (the order's number), `subject` all of them.
+    NotificationKind.survey_requested: Template(
+        Label("Please rate our service: {number}", "请评价我们的服务：{number}"),
+        Label(
+            "{subject}\n\nAnswer the survey in the portal.", "{subject}\n\n请在客户门户中填写问卷。"
         ),
     ),
 }

@@ -174,6 +174,11 @@ async def test_closing_an_order_plans_a_survey_when_switched_on(
         "planned",
         [order["id"]],
     )
+    notices = (await client.get("/api/v1/notifications", headers=customer)).json()["items"]
+    invited = [n for n in notices if n["kind"] == "survey_requested"]
+    assert [(n["object_id"], n["title"]) for n in invited] == [
+        (survey["id"], f"Please rate our service: {order['number']}")
+    ]
     done = await act(client, customer, survey["id"], "record", HAPPY)
     assert done.json()["status"] == "completed"
     # The order already has its callback: a batch over the same window plans nothing.
@@ -206,3 +211,22 @@ async def test_the_list_runs_a_constant_number_of_queries(client, factory, users
         response = await client.get(f"{API}?limit=200", headers=clerk)
     assert len(response.json()["items"]) == 12
     assert len(many) == len(few), many
+
+
+async def test_a_batch_of_online_surveys_invites_the_customers(client, factory, users, desk):
+    for _ in range(2):
+        await desk.order_in("closed")
+    colleague = await factory.user("customer", customer_id=users["customer"].customer_id)
+    batch = await client.post(
+        f"{API}/plan-batch",
+        json={**_window(), "method": "online_survey"},
+        headers=factory.headers(users["clerk"]),
+    )
+    assert batch.json() == {"planned": 2, "skipped": 0}
+    for user in (users["customer"], colleague):
+        notices = (await client.get("/api/v1/notifications", headers=factory.headers(user))).json()[
+            "items"
+        ]
+        surveys = {n["object_id"] for n in notices if n["kind"] == "survey_requested"}
+        listed = (await client.get(API, headers=factory.headers(user))).json()["items"]
+        assert surveys == {v["id"] for v in listed} and len(surveys) == 2

@@ -9,3 +9,4 @@ class NotificationKind(StrEnum):
     sla_warning = "sla_warning"
     sla_breached = "sla_breached"
     visit_detractor = "visit_detractor"
+    survey_requested = "survey_requested"

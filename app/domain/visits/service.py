@@ -35,6 +35,8 @@ from app.domain.common import get_for_field, get_or_404
 from app.domain.errors import ValidationFailed
 from app.domain.events import add_created, record_event
 from app.domain.filters import ListQuery, apply_filters
+from app.domain.notifications.kinds import NotificationKind
+from app.domain.notifications.service import Message, notify
 from app.domain.pagination import PageParams, PageResult, paginate
 from app.domain.schemas import Timestamp, read_for
 from app.domain.timeline import PublicChanges
@@ -272,6 +274,8 @@ async def plan_visit(session: AsyncSession, actor: User, data: VisitCreate) -> C
         planned_by_id=actor.id,
     )
     await add_created(session, actor, CallbackVisit.object_type, visit, data.model_dump())
+    if visit.method == VisitMethod.online_survey:
+        await _invite_to_surveys(session, [(visit.id, visit.customer_id, visit.topics)])
     session.add_all(
         [VisitOrder(visit_id=visit.id, service_order_id=i) for i in service_ids]
         + [VisitOrder(visit_id=visit.id, repair_order_id=i) for i in repair_ids]
@@ -345,7 +349,40 @@ async def _plan_for_closed_orders(
                 f"{order_type}_ids": [order.id],
             },
         )
+    if method == VisitMethod.online_survey:
+        await _invite_to_surveys(
+            session, [(row["id"], row["customer_id"], row["topics"]) for row, _ in fresh]
+        )
     return [row["id"] for row, _ in fresh]
+
+
+async def _invite_to_surveys(
+    session: AsyncSession, surveys: Sequence[tuple[uuid.UUID, uuid.UUID, list[str]]]
+) -> None:
+    """Tell every active user of each survey's customer that a survey waits for them (one
+    query for the users of all the customers)."""
+    rows = await session.execute(
+        select(col(User.id), col(User.customer_id)).where(
+            col(User.customer_id).in_({customer for _, customer, _ in surveys}),
+            col(User.role) == Role.customer,
+            col(User.active).is_(True),
+        )
+    )
+    users_of: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for user_id, customer_id in rows.all():
+        if customer_id is not None:
+            users_of.setdefault(customer_id, []).append(user_id)
+    for visit_id, customer_id, topics in surveys:
+        notify(
+            session,
+            users_of.get(customer_id, []),
+            Message(
+                NotificationKind.survey_requested,
+                {"number": topics[0] if topics else "-", "subject": "; ".join(topics)},
+                CallbackVisit.object_type,
+                visit_id,
+            ),
+        )
 
 
 @dataclass(frozen=True)
