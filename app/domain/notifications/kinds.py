@@ -8,3 +8,7 @@ class NotificationKind(StrEnum):
     completion_notice = "completion_notice"
     sla_warning = "sla_warning"
     sla_breached = "sla_breached"
+    complaint_rejected = "complaint_rejected"
+    complaint_assigned = "complaint_assigned"
+    complaint_feedback = "complaint_feedback"
+    complaint_reported = "complaint_reported"
