@@ -17,8 +17,7 @@ DEFAULT: Any = object()  # "send the recipe's valid body"
 class Step:
     action: str
     role: str
-    # The body to send on the way (DEFAULT: the recipe's valid body), for a state that only
-    # another input reaches (a callback nobody answered).
+    # The body to send on the way (e.g. a rejecting assessment); DEFAULT: the recipe's body.
     body: Any = DEFAULT
 
 

@@ -6,10 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.db.models import Complaint, Notification
-from app.db.session import commit
 from app.domain.complaints.service import register_complaint
 from app.domain.errors import ValidationFailed
-from app.domain.visits.service import complaint_filed
 from tests.support import assert_problem
 from tests.visits.helpers import API, DETRACTOR, HAPPY, NOT_REACHED, act, later, plan, plan_body
 
@@ -101,28 +99,29 @@ async def test_a_complaint_at_the_callback_is_registered_and_linked_both_ways(
     assert complaint.customer_id == users["customer"].customer_id
 
 
-async def test_a_complaint_filed_later_clears_the_flag(client, factory, users, sessionmaker):
+async def test_a_complaint_filed_later_clears_the_flag(client, factory, users):
     clerk = factory.headers(users["clerk"])
     visit = await _visit(client, factory, users)
     await act(client, clerk, visit["id"], "record", DETRACTOR)
     assert await _follow_up_list(client, factory, users) == [visit["id"]]
-    # What POST /complaints with a visit_id does (wired by the complaints resource).
-    async with sessionmaker() as session:
-        complaint = await register_complaint(
-            session,
-            users["clerk"],
-            source="hotline",
-            customer_id=users["customer"].customer_id,
-            complainant="Wang Fang",
-            description="Called again, still broken",
-            severity="medium",
-            visit_id=uuid.UUID(visit["id"]),
-        )
-        await complaint_filed(session, users["clerk"], complaint)
-        await commit(session)
+    filed = await client.post(
+        "/api/v1/complaints",
+        json={
+            "source": "hotline",
+            "customer_id": str(users["customer"].customer_id),
+            "complainant": "Wang Fang",
+            "description": "Called again, still broken",
+            "severity": "medium",
+            "visit_id": visit["id"],
+        },
+        headers=clerk,
+    )
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["visit_id"] == visit["id"]
     assert await _follow_up_list(client, factory, users) == []
     read = (await client.get(f"{API}/{visit['id']}", headers=clerk)).json()
-    assert read["complaint_id"] == str(complaint.id)
+    assert read["complaint_id"] == filed.json()["id"]
+    assert read["allowed_actions"] == []
     timeline = await client.get(f"{API}/{visit['id']}/timeline", headers=clerk)
     assert timeline.json()["items"][-1]["action"] == "complaint_filed"
 

@@ -10,3 +10,7 @@ class NotificationKind(StrEnum):
     sla_breached = "sla_breached"
     visit_detractor = "visit_detractor"
     survey_requested = "survey_requested"
+    complaint_rejected = "complaint_rejected"
+    complaint_assigned = "complaint_assigned"
+    complaint_feedback = "complaint_feedback"
+    complaint_reported = "complaint_reported"
