@@ -229,3 +229,22 @@ async def test_a_complaint_naming_another_customers_visit_is_refused(
     assert refused.value.extra["errors"] == [
         {"field": "visit_id", "message": "belongs to another customer"}
     ]
+
+
+async def test_reschedule_cancel_and_follow_up_refuse_bad_bodies(client, factory, users):
+    clerk = factory.headers(users["clerk"])
+    visit = await _visit(client, factory, users)
+    await act(client, clerk, visit["id"], "record", NOT_REACHED)
+    for action, body in (
+        ("reschedule", {"planned_at": "2030-01-01T09:00:00"}),
+        ("reschedule", {"planned_at": 1700000000}),
+        ("reschedule", {}),
+        ("reschedule", None),
+        ("cancel", {"reason": ""}),
+        ("cancel", {"reason": "x" * 2001}),
+        ("follow_up", {"notes": ""}),
+    ):
+        response = await act(client, clerk, visit["id"], action, body)
+        assert_problem(response, 422, "validation_error")
+    read = (await client.get(f"{API}/{visit['id']}", headers=clerk)).json()
+    assert (read["status"], read["unreachable_count"]) == ("unreachable", 1)
