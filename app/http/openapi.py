@@ -26,7 +26,7 @@ from app.domain.notifications.service import SORTS as NOTIFICATION_SORTS
 from app.domain.service_orders.service import SORTS as SERVICE_ORDER_SORTS
 from app.domain.users.service import SORTS as USER_SORTS
 from app.domain.vendors.service import SORTS as VENDOR_SORTS
-from app.domain.visits.service import SORTS as VISIT_SORTS
+from app.domain.visits.reads import SORTS as VISIT_SORTS
 from app.http.deps import optional_if_match, require_json_body, required_if_match
 from app.http.problems import PROBLEM_JSON
 

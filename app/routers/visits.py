@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from app.auth.dependencies import CurrentUser, Office, Staff
 from app.db.models import CallbackVisit
 from app.domain.schemas import Page, ReasonBody
-from app.domain.visits import service
+from app.domain.visits import reads, service
 from app.domain.visits.actions import VISITS
 from app.domain.visits.schemas import (
     CallbackResult,
@@ -23,7 +23,7 @@ from app.routers.history import History, add_history_routes
 
 router = APIRouter(prefix="/visits", tags=["visits"], dependencies=[Depends(require_json_body)])
 
-Act = Annotated[ActionCall[CallbackVisit], Depends(action_runner(VISITS, service.read_one))]
+Act = Annotated[ActionCall[CallbackVisit], Depends(action_runner(VISITS, reads.read_one))]
 
 
 @router.get("")
@@ -31,13 +31,13 @@ async def list_visits(
     session: Session,
     user: CurrentUser,
     page: Paging,
-    filters: Annotated[service.VisitQuery, Query()],
+    filters: Annotated[reads.VisitQuery, Query()],
 ) -> Page[VisitRead]:
     """List the callback visits you may see (customers: their online surveys)."""
-    result = await service.list_visits(session, user, filters, page)
-    view = await service.view_for(session, result.items)
+    result = await reads.list_visits(session, user, filters, page)
+    view = await reads.view_for(session, result.items)
     return Page(
-        items=[service.to_read(v, user, view) for v in result.items],
+        items=[reads.to_read(v, user, view) for v in result.items],
         next_cursor=result.next_cursor,
     )
 
@@ -50,7 +50,7 @@ async def plan_visit(
     visit = await service.plan_visit(session, user, body)
     await session.flush()
     set_etag(response, visit)
-    return await service.read_one(session, user, visit)
+    return await reads.read_one(session, user, visit)
 
 
 @router.post("/plan-batch")
@@ -65,9 +65,9 @@ async def get_visit(
     session: Session, user: CurrentUser, visit_id: uuid.UUID, response: Response
 ) -> VisitRead:
     """Return one callback visit."""
-    visit = await service.get_visit(session, user, visit_id)
+    visit = await reads.get_visit(session, user, visit_id)
     set_etag(response, visit)
-    return await service.read_one(session, user, visit)
+    return await reads.read_one(session, user, visit)
 
 
 @router.post("/{visit_id}/record")
@@ -101,8 +101,8 @@ add_history_routes(
         noun="visit",
         path_param="visit_id",
         object_type=CallbackVisit.object_type,
-        load=service.get_visit,
-        public=service.PUBLIC_CHANGES,
+        load=reads.get_visit,
+        public=reads.PUBLIC_CHANGES,
         timeline_doc="Everything that happened to the visit, oldest first (customers: public "
         "entries of their survey).",
         records_doc="Write down a contact attempt or a note on the callback (staff).",

@@ -14,13 +14,14 @@ from app.domain.errors import ValidationFailed
 from app.domain.notifications.kinds import NotificationKind
 from app.domain.notifications.service import Message, notify, supervisor_ids
 from app.domain.schemas import ReasonBody
+from app.domain.visits.reads import SCORE_FIELDS, get_visit
 from app.domain.visits.schemas import (
     CallbackResult,
     ComplaintAtCallback,
     FollowUpBody,
     RescheduleBody,
 )
-from app.domain.visits.service import SCORE_FIELDS, first_orders, get_visit, is_detractor
+from app.domain.visits.service import first_orders, is_detractor
 from app.domain.visits.workflow import VISIT
 
 VISITS = Subject(VISIT, CallbackVisit, get_visit)
