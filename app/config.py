@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     # What a customer may write into records (messages): characters per record, records per hour.
     customer_record_max_chars: int = Field(default=2000, ge=1, le=10_000)
     customer_records_per_hour: int = Field(default=30, ge=1)
+    # Plan an online-survey callback visit for the customer whenever an order closes.
+    visits_survey_on_close: bool = False
     # Allow more than one origin with a JSON list: CORS_ORIGINS='["https://spa.example"]'
 
     @model_validator(mode="after")

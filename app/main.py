@@ -20,6 +20,7 @@ from app.http.openapi import install_truthful_openapi
 from app.http.problems import install_problem_handlers
 from app.routers import (
     auth,
+    complaints,
     customers,
     devices,
     events,
@@ -30,6 +31,7 @@ from app.routers import (
     sla,
     users,
     vendors,
+    visits,
     work,
 )
 
@@ -123,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         devices,
         vendors,
         service_orders,
+        complaints,
+        visits,
         sla,
         notifications,
         events,

@@ -12,9 +12,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from app.db.models import OrderChannel, OrderKind, PauseKind, Priority, Role, SlaState
+from app.db.models import (
+    OrderChannel,
+    OrderKind,
+    PauseKind,
+    Priority,
+    Role,
+    SlaState,
+    VisitMethod,
+)
+from app.db.models.complaints import ComplaintSeverity, ComplaintSource
 from app.domain.notifications.kinds import NotificationKind
 from app.domain.timeline import Channel, RecordKind
+from app.domain.visits.schemas import NpsCategory
 from app.domain.workflow import Label
 
 
@@ -106,6 +116,48 @@ ENUM_LABELS: Mapping[str, tuple[type[StrEnum], Mapping[str, Label]]] = {
             NotificationKind.completion_notice: Label("Completion notice", "办结告知"),
             NotificationKind.sla_warning: Label("SLA warning", "时限预警"),
             NotificationKind.sla_breached: Label("SLA breached", "超时催办"),
+            NotificationKind.visit_detractor: Label("Unhappy customer", "客户不满意"),
+            NotificationKind.survey_requested: Label("Satisfaction survey", "满意度问卷"),
+            NotificationKind.complaint_rejected: Label("Complaint rejected", "投诉否定报备"),
+            NotificationKind.complaint_assigned: Label("Complaint to handle", "投诉处理指派"),
+            NotificationKind.complaint_feedback: Label("Complaint feedback", "投诉处理反馈"),
+            NotificationKind.complaint_reported: Label("Complaint handled", "投诉处理结果告知"),
+        },
+    ),
+    "visit_method": (
+        VisitMethod,
+        {
+            VisitMethod.phone: Label("Phone", "电话回访"),
+            VisitMethod.onsite: Label("On site", "上门回访"),
+            VisitMethod.email: Label("Email", "邮件回访"),
+            VisitMethod.online_survey: Label("Online survey", "在线问卷"),
+        },
+    ),
+    "nps_category": (
+        NpsCategory,
+        {
+            NpsCategory.promoter: Label("Promoter", "推荐者"),
+            NpsCategory.passive: Label("Passive", "中立者"),
+            NpsCategory.detractor: Label("Detractor", "贬损者"),
+        },
+    ),
+    "complaint_source": (
+        ComplaintSource,
+        {
+            ComplaintSource.hotline: Label("Service hotline", "服务热线"),
+            ComplaintSource.callback: Label("Customer callback", "客户回访"),
+            ComplaintSource.portal: Label("Customer portal", "客户门户"),
+            ComplaintSource.email: Label("Email", "电子邮件"),
+            ComplaintSource.walk_in: Label("Walk-in", "来访"),
+        },
+    ),
+    "complaint_severity": (
+        ComplaintSeverity,
+        {
+            ComplaintSeverity.low: Label("Low", "轻微"),
+            ComplaintSeverity.medium: Label("Medium", "一般"),
+            ComplaintSeverity.high: Label("High", "严重"),
+            ComplaintSeverity.critical: Label("Critical", "重大"),
         },
     ),
 }
@@ -178,6 +230,45 @@ MESSAGES: Mapping[NotificationKind, Template] = {
             "{subject}\nResponse due {response_due}, resolution due {resolve_due}.",
             "{subject}\n响应时限 {response_due}，解决时限 {resolve_due}。",
         ),
+    ),
+    # `number` names the customer, `subject` its answer (a visit has no number of its own).
+    NotificationKind.visit_detractor: Template(
+        Label("{number}: unhappy at the callback", "{number}：回访不满意"),
+        Label(
+            "{subject}\n\nFollow it up or file a complaint.",
+            "{subject}\n\n请跟进或登记投诉。",
+        ),
+    ),
+    # `number` is the survey's first topic (the order's number), `subject` all of them.
+    NotificationKind.survey_requested: Template(
+        Label("Please rate our service: {number}", "请评价我们的服务：{number}"),
+        Label(
+            "{subject}\n\nAnswer the survey in the portal.", "{subject}\n\n请在客户门户中填写问卷。"
+        ),
+    ),
+    # 否定报备: every supervisor hears of a rejected complaint, with the reason.
+    NotificationKind.complaint_rejected: Template(
+        Label("Complaint {number} rejected by {by}", "投诉 {number} 已被 {by} 否定"),
+        Label(
+            "{complainant}: {subject}\n\nReason: {reason}",
+            "{complainant}：{subject}\n\n理由：{reason}",
+        ),
+    ),
+    NotificationKind.complaint_assigned: Template(
+        Label("Complaint {number} is yours to handle", "投诉 {number} 已指派给您处理"),
+        Label("{subject}\n\nCause: {cause}", "{subject}\n\n原因分析：{cause}"),
+    ),
+    NotificationKind.complaint_feedback: Template(
+        Label("Complaint {number}: result fed back", "投诉 {number}：处理结果反馈"),
+        Label(
+            "{subject}\n\n{feedback}\n\nActions taken: {actions}",
+            "{subject}\n\n{feedback}\n\n处理措施：{actions}",
+        ),
+    ),
+    # To the customer: only what the customer may read of its own complaint.
+    NotificationKind.complaint_reported: Template(
+        Label("Your complaint {number} has been handled", "您的投诉 {number} 已处理"),
+        Label("{subject}\n\nWhat we did: {actions}", "{subject}\n\n处理措施：{actions}"),
     ),
 }
 

@@ -19,12 +19,14 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.dependencies import current_user
+from app.domain.complaints.service import SORTS as COMPLAINT_SORTS
 from app.domain.customers.service import SORTS as CUSTOMER_SORTS
 from app.domain.devices.service import SORTS as DEVICE_SORTS
 from app.domain.notifications.service import SORTS as NOTIFICATION_SORTS
 from app.domain.service_orders.service import SORTS as SERVICE_ORDER_SORTS
 from app.domain.users.service import SORTS as USER_SORTS
 from app.domain.vendors.service import SORTS as VENDOR_SORTS
+from app.domain.visits.reads import SORTS as VISIT_SORTS
 from app.http.deps import optional_if_match, require_json_body, required_if_match
 from app.http.problems import PROBLEM_JSON
 
@@ -39,12 +41,14 @@ _ALSO_RETURNS: dict[str, set[int]] = {
 }
 # The sort keys each list takes (the services' own tables, so the enum cannot drift from them).
 _SORTS: dict[str, Any] = {
+    "complaints-list_complaints": COMPLAINT_SORTS,
     "customers-list_customers": CUSTOMER_SORTS,
     "devices-list_devices": DEVICE_SORTS,
     "notifications-list_notifications": NOTIFICATION_SORTS,
     "service-orders-list_service_orders": SERVICE_ORDER_SORTS,
     "users-list_users": USER_SORTS,
     "vendors-list_vendors": VENDOR_SORTS,
+    "visits-list_visits": VISIT_SORTS,
 }
 _TITLES = {
     400: "Malformed request (invalid JSON or header)",

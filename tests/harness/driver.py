@@ -17,6 +17,8 @@ DEFAULT: Any = object()  # "send the recipe's valid body"
 class Step:
     action: str
     role: str
+    # The body to send on the way (e.g. a rejecting assessment); DEFAULT: the recipe's body.
+    body: Any = DEFAULT
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Driver:
     async def reach(self, state: str) -> dict[str, Any]:
         obj = await self.create()
         for step in self.recipe.paths[state]:
-            response = await self.act(obj, step.action, step.role)
+            response = await self.act(obj, step.action, step.role, step.body)
             assert response.status_code == 200, (state, step, response.text)
             obj = response.json()
         assert obj["status"] == state, (state, obj["status"])

@@ -69,6 +69,13 @@ def test_every_notification_kind_renders_in_both_languages():
         "resolution": "Fixed",
         "response_due": "2026-12-02 10:00 (Asia/Shanghai)",
         "resolve_due": "2026-12-03 10:00 (Asia/Shanghai)",
+        # complaints
+        "by": "Supervisor Zhang",
+        "complainant": "Ms Li",
+        "reason": "Not our product",
+        "cause": "Late dispatch",
+        "feedback": "Discussed with the team",
+        "actions": "Apologised, free visit",
     }
     assert set(MESSAGES) == set(NotificationKind)
     for kind in NotificationKind:

@@ -8,6 +8,7 @@ import app.db.models.naming  # noqa: F401  (first: it names the constraints of e
 from app.db.models import indexes as _indexes  # noqa: F401  (attaches the list indexes)
 from app.db.models.auth import KnownLoginAddress, LoginFailure, RefreshToken, TokenFamily
 from app.db.models.calendar import CalendarSetting
+from app.db.models.complaints import Complaint
 from app.db.models.events import Event, Record
 from app.db.models.idempotency import IdempotencyRecord
 from app.db.models.notifications import Notification
@@ -28,6 +29,13 @@ from app.db.models.service_orders import (
     SlaState,
 )
 from app.db.models.users import OFFICE_ROLES, STAFF_ROLES, Role, User
+from app.db.models.visits import (
+    CallbackVisit,
+    VisitAction,
+    VisitMethod,
+    VisitOrder,
+    VisitStatus,
+)
 
 metadata = SQLModel.metadata
 
@@ -35,6 +43,8 @@ __all__ = [
     "OFFICE_ROLES",
     "STAFF_ROLES",
     "CalendarSetting",
+    "CallbackVisit",
+    "Complaint",
     "Customer",
     "Device",
     "Event",
@@ -63,5 +73,9 @@ __all__ = [
     "TokenFamily",
     "User",
     "Vendor",
+    "VisitAction",
+    "VisitMethod",
+    "VisitOrder",
+    "VisitStatus",
     "metadata",
 ]

@@ -11,12 +11,14 @@ gets its rule in one line: `register_scope(RepairOrder, assigned_or_worked_on(Re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.db.models import (
     OFFICE_ROLES,
+    CallbackVisit,
+    Complaint,
     Customer,
     Device,
     Event,
@@ -27,6 +29,7 @@ from app.db.models import (
     ServiceOrder,
     User,
     Vendor,
+    VisitMethod,
 )
 
 M = TypeVar("M")
@@ -85,11 +88,11 @@ def own_company(column: Any) -> Rule:
     return rule
 
 
-def assigned_or_worked_on(model: type[Any]) -> Rule:
+def assigned_or_worked_on(model: type[Any], assignee: str = "assignee_id") -> Rule:
     """The rule of a workflow resource. Customer users: their company's rows (`customer_id`).
-    Engineers: rows assigned to them (`assignee_id`) or that they have acted on (an event of
-    theirs on the row, answered by the index ix_events_actor_object), so work they handed on stays
-    readable. Office roles see everything anyway."""
+    Engineers: rows assigned to them (the `assignee` column) or that they have acted on (an
+    event of theirs on the row, answered by the index ix_events_actor_object), so work they
+    handed on stays readable. Office roles see everything anyway."""
     table = model.__table__
     object_type = model.object_type
     by_company = own_company(table.c.customer_id)
@@ -100,7 +103,7 @@ def assigned_or_worked_on(model: type[Any]) -> Rule:
         worked_on = select(col(Event.object_id)).where(
             col(Event.actor_id) == user.id, col(Event.object_type) == object_type
         )
-        return or_(table.c.assignee_id == user.id, table.c.id.in_(worked_on))
+        return or_(table.c[assignee] == user.id, table.c.id.in_(worked_on))
 
     return rule
 
@@ -113,6 +116,17 @@ def _only_oneself(user: User) -> ColumnElement[bool]:
     return col(User.id) == user.id if user.role == Role.customer else true()
 
 
+def _visits(user: User) -> ColumnElement[bool]:
+    """Callback visits: a customer sees only its own company's online surveys (the others are
+    the department's calls about it); an engineer the visits they are the visitor of."""
+    if user.role == Role.customer:
+        return and_(
+            own_company(col(CallbackVisit.customer_id))(user),
+            col(CallbackVisit.method) == VisitMethod.online_survey,
+        )
+    return col(CallbackVisit.visitor_id) == user.id
+
+
 def _own_notifications(user: User) -> ColumnElement[bool]:
     return col(Notification.user_id) == user.id
 
@@ -123,6 +137,9 @@ register_scope(Vendor, staff_only)
 register_scope(Notification, _own_notifications, personal=True)
 register_scope(ServiceOrder, assigned_or_worked_on(ServiceOrder))
 register_scope(RepairOrder, assigned_or_worked_on(RepairOrder))
+register_scope(CallbackVisit, _visits)
+# Engineers see the complaints they handle (or worked on).
+register_scope(Complaint, assigned_or_worked_on(Complaint, assignee="handler_id"))
 register_scope(User, _only_oneself)  # a customer user sees only itself among users
 # Events and records carry the customer of their object, but are never read through here: the
 # timeline loads its object through that object's rule first and then filters by customer_id,

@@ -33,6 +33,7 @@ from app.domain.service_orders.service import get_order, record_hash, refresh_sl
 from app.domain.service_orders.workflow import SERVICE_ORDER
 from app.domain.signatures import decode_png_data_url
 from app.domain.timeline import Channel
+from app.domain.visits.service import plan_survey_for_closed
 
 SERVICE_ORDERS = Subject(SERVICE_ORDER, ServiceOrder, get_order)
 Changes = dict[str, Any] | None
@@ -209,6 +210,8 @@ async def close(step: Order, _: EmptyBody | None) -> Changes:
             order.id,
         ),
     )
+    # VISITS_SURVEY_ON_CLOSE: the customer gets an online satisfaction survey.
+    await plan_survey_for_closed(session, step.actor, ServiceOrder.object_type, order)
     order.closed_at = utcnow()
     return {"closed_at": order.closed_at}
 
