@@ -1,7 +1,7 @@
 """A complaint's life: accepted and carried to closed; rejected by a supervisor (否定报备) and
 closed; what the customer sees of it along the way."""
 
-from tests.complaints.helpers import API, REJECT
+from tests.complaints.helpers import API, REJECT, complaint_body, service_order_row
 from tests.support import assert_problem
 
 INTERNAL = {
@@ -173,8 +173,6 @@ async def test_analysis_names_an_active_staff_member(desk, factory):
 
 
 async def test_registering_is_idempotent(desk):
-    from tests.complaints.helpers import complaint_body
-
     headers = desk.headers("clerk", **{"Idempotency-Key": "complaint-1"})
     body = complaint_body(desk.customer_id)
     first = await desk.client.post(API, json=body, headers=headers)
@@ -200,3 +198,19 @@ async def test_meta_workflows_names_the_complaint_workflow_in_both_languages(des
     assert assess["possible_to"] == ["accepted", "rejected"]
     enums = {e["name"] for e in response.json()["enums"]}
     assert {"complaint_source", "complaint_severity"} <= enums
+
+
+async def test_a_link_to_another_customers_order_is_422(desk, factory):
+    stranger = await factory.customer()
+    theirs, mine = service_order_row(stranger.id), service_order_row(desk.customer_id)
+    await factory.add(theirs, mine)
+    for who in ("clerk", "customer"):
+        body = complaint_body(desk.customer_id, service_order_id=str(theirs.id))
+        response = await desk.client.post(API, json=body, headers=desk.headers(who))
+        assert assert_problem(response, 422)["errors"][0]["field"] == "service_order_id", who
+    own = complaint_body(desk.customer_id, service_order_id=str(mine.id))
+    response = await desk.client.post(API, json=own, headers=desk.headers("customer"))
+    assert response.status_code == 201 and response.json()["service_order_id"] == str(mine.id)
+    assert (await desk.client.get(API, headers=desk.headers())).json()["items"][0]["id"] == (
+        response.json()["id"]
+    )

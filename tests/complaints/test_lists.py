@@ -3,8 +3,7 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from app.db.models import ServiceOrder
-from tests.complaints.helpers import API, REJECT
+from tests.complaints.helpers import API, REJECT, service_order_row
 from tests.http.test_query_counts import count_queries
 from tests.support import assert_problem
 
@@ -17,20 +16,8 @@ async def _ids(desk, who="clerk", **params):
     return {c["id"] for c in response.json()["items"]}
 
 
-def _order(customer_id):
-    return ServiceOrder(
-        number=f"SO-T-{uuid.uuid4().hex[:8]}",
-        kind="remote",
-        channel="phone",
-        customer_id=customer_id,
-        subject="Printer jams",
-        priority="normal",
-        status="new",
-    )
-
-
 async def test_each_filter_narrows(desk, factory):
-    order = _order(desk.customer_id)
+    order = service_order_row(desk.customer_id)
     await factory.add(order)
     visit_id = uuid.uuid4()
     other_customer = await factory.customer()
