@@ -1,6 +1,9 @@
 """Shared builders for complaint tests."""
 
+import uuid
 from typing import Any
+
+from app.db.models import ServiceOrder
 
 API = "/api/v1/complaints"
 ACCEPT = {"authentic": True, "reasonable": True, "accepted": True}
@@ -41,3 +44,16 @@ def action_body(action: str, handler: Any = None) -> dict[str, Any] | None:
             "customer_notified": True,
         }
     return None
+
+
+def service_order_row(customer_id: uuid.UUID) -> ServiceOrder:
+    """A bare service order of the customer, to link complaints to."""
+    return ServiceOrder(
+        number=f"SO-T-{uuid.uuid4().hex[:8]}",
+        kind="remote",
+        channel="phone",
+        customer_id=customer_id,
+        subject="Printer jams",
+        priority="normal",
+        status="new",
+    )

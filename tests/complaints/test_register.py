@@ -7,23 +7,12 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from app.db.models import CallbackVisit, Event, RepairOrder, ServiceOrder
+from app.db.models import CallbackVisit, Event, RepairOrder
 from app.db.models.complaints import Complaint
 from app.db.session import commit
 from app.domain.complaints.service import register_complaint
 from app.domain.errors import ValidationFailed
-
-
-def _service_order(customer_id: uuid.UUID) -> ServiceOrder:
-    return ServiceOrder(
-        number=f"SO-T-{uuid.uuid4().hex[:8]}",
-        kind="remote",
-        channel="phone",
-        customer_id=customer_id,
-        subject="Printer jams",
-        priority="normal",
-        status="new",
-    )
+from tests.complaints.helpers import service_order_row
 
 
 def _repair_order(customer_id: uuid.UUID, device_id: uuid.UUID) -> RepairOrder:
@@ -41,7 +30,7 @@ def _repair_order(customer_id: uuid.UUID, device_id: uuid.UUID) -> RepairOrder:
 async def test_a_callback_complaint_is_numbered_linked_and_logged(factory, users, sessionmaker):
     customer = await factory.customer()
     device = await factory.device(customer)
-    order, repair = _service_order(customer.id), _repair_order(customer.id, device.id)
+    order, repair = service_order_row(customer.id), _repair_order(customer.id, device.id)
     visit = CallbackVisit(
         customer_id=customer.id,
         method="phone",
@@ -81,7 +70,7 @@ async def test_a_callback_complaint_is_numbered_linked_and_logged(factory, users
 async def test_an_order_of_another_customer_is_refused(factory, users, sessionmaker, field):
     mine, theirs = await factory.customer(), await factory.customer()
     device = await factory.device(theirs)
-    order, repair = _service_order(theirs.id), _repair_order(theirs.id, device.id)
+    order, repair = service_order_row(theirs.id), _repair_order(theirs.id, device.id)
     await factory.add(order, repair)
     link = {"service_order_id": order.id, "repair_order_id": repair.id}[field]
     async with sessionmaker() as session:
