@@ -12,9 +12,12 @@ from tests.conftest import make_settings
 
 # Where each workflow's actions live. A new workflow must add itself here (the first test fails
 # until it does), so none can ship without its routes being checked.
-RESOURCES = {"service_order": "/api/v1/service-orders"}
+RESOURCES = {
+    "service_order": "/api/v1/service-orders",
+    "repair_order": "/api/v1/repair-orders",
+}
 # POSTs below an object that are not workflow actions.
-SUBRESOURCES = {"records"}
+SUBRESOURCES = {"records", "parts"}
 
 
 def _action_routes(prefix: str) -> dict[str, list[str]]:

@@ -13,7 +13,7 @@ from app.db.models.idempotency import IdempotencyRecord
 from app.db.models.notifications import Notification
 from app.db.models.numbering import NumberSequence
 from app.db.models.reference import Customer, Device, Vendor
-from app.db.models.repairs import ExternalRepair, RepairOrder, RepairPart
+from app.db.models.repairs import ExternalRepair, RepairOrder, RepairPart, RepairProcessRecord
 from app.db.models.service_orders import (
     OrderChannel,
     OrderKind,
@@ -53,6 +53,7 @@ __all__ = [
     "RefreshToken",
     "RepairOrder",
     "RepairPart",
+    "RepairProcessRecord",
     "Role",
     "ServiceOrder",
     "ServiceOrderAction",
