@@ -76,6 +76,8 @@ REPAIR_ORDER = Workflow(
         ),
         # On an engineer's "my work" list.
         "engineer_work": frozenset({S.assigned, S.diagnosed, S.repairing, S.reinspection}),
+        # Waiting for the office: to assign, to hand back, to confirm, to close.
+        "office_waiting": frozenset({S.received, S.ready, S.delivered, S.confirmed}),
         # An external repair attempt may be planned.
         "may_go_external": frozenset({S.diagnosed, S.repairing, S.external}),
         # Parts may be recorded as used (the warranty is decided by then).
