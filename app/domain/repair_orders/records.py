@@ -13,7 +13,6 @@ from app.db.models.repairs import BilledTo
 from app.db.repositories.locks import lock_row
 from app.domain.common import check_version
 from app.domain.errors import Conflict, Forbidden
-from app.domain.events import record_event
 from app.domain.pagination import PageParams, PageResult, paginate
 from app.domain.repair_orders.schemas import (
     PartCreate,
@@ -21,7 +20,7 @@ from app.domain.repair_orders.schemas import (
     ProcessRecordRead,
     WarrantyOverrideBody,
 )
-from app.domain.repair_orders.service import get_order
+from app.domain.repair_orders.service import get_order, order_event
 from app.domain.repair_orders.workflow import REPAIR_ORDER
 from app.domain.users.summaries import load_people
 
@@ -67,16 +66,8 @@ async def override_warranty(
         "override_reason": body.reason,
     }
     order.in_warranty = body.in_warranty
-    record_event(
-        session,
-        actor=actor,
-        object_type=RepairOrder.object_type,
-        obj=order,
-        action="warranty_overridden",
-        from_status=str(order.status),
-        to_status=str(order.status),
-        changes={"in_warranty": [previous, body.in_warranty], "reason": body.reason},
-    )
+    changes = {"in_warranty": [previous, body.in_warranty], "reason": body.reason}
+    order_event(session, actor, order, "warranty_overridden", changes, from_status=order.status)
     await session.flush()
     return order
 
@@ -97,19 +88,19 @@ async def add_part(
     )
     session.add(part)
     await session.flush()
-    record_event(
+    # A customer sees the parts it pays for, never what the warranty or a vendor covers.
+    public = part.billed_to == BilledTo.customer
+    order_event(
         session,
-        actor=actor,
-        object_type=RepairOrder.object_type,
-        obj=order,
-        action="part_added",
-        changes={
+        actor,
+        order,
+        "part_added",
+        {
             "part_id": part.id,
             **body.model_dump(exclude_none=True),
             "billed_to": part.billed_to,
         },
-        # A customer sees the parts it pays for, never what the warranty or a vendor covers.
-        public=part.billed_to == BilledTo.customer,
+        public=public,
     )
     return order, part
 
@@ -122,15 +113,8 @@ async def add_process_record(
     record = RepairProcessRecord(repair_order_id=order.id, author_id=actor.id, **body.model_dump())
     session.add(record)
     await session.flush()
-    record_event(
-        session,
-        actor=actor,
-        object_type=RepairOrder.object_type,
-        obj=order,
-        action="process_recorded",
-        changes={"process_record_id": record.id, **body.model_dump(exclude_none=True)},
-        public=False,  # the workshop's own trail
-    )
+    changes = {"process_record_id": record.id, **body.model_dump(exclude_none=True)}
+    order_event(session, actor, order, "process_recorded", changes, public=False)  # staff only
     people = await load_people(session, [actor.id])
     return ProcessRecordRead(**record.model_dump(), author=people.get(actor.id))
 

@@ -265,6 +265,30 @@ async def list_orders(
     return await paginate(session, stmt, RepairOrder, page, SORTS)
 
 
+def order_event(
+    session: AsyncSession,
+    actor: User,
+    order: RepairOrder,
+    action: str,
+    changes: dict[str, Any],
+    *,
+    from_status: str | None = None,
+    public: bool = True,
+) -> None:
+    """The one event of a change to `order` made outside the workflow runner."""
+    record_event(
+        session,
+        actor=actor,
+        object_type=RepairOrder.object_type,
+        obj=order,
+        action=action,
+        from_status=from_status,
+        to_status=str(order.status) if from_status else None,
+        changes=changes,
+        public=public,
+    )
+
+
 async def vendor_returned(
     session: AsyncSession, actor: User, order: RepairOrder, repaired: bool
 ) -> RepairOrder:
@@ -285,14 +309,7 @@ async def vendor_returned(
     if repaired:
         order.status = RepairOrderStatus(target)
         await session.flush()
-    record_event(
-        session,
-        actor=actor,
-        object_type=RepairOrder.object_type,
-        obj=order,
-        action="vendor_returned",
-        from_status=source,
-        to_status=str(order.status),
-        changes={"repaired": repaired},
+    order_event(
+        session, actor, order, "vendor_returned", {"repaired": repaired}, from_status=source
     )
     return order
