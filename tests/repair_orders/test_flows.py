@@ -206,6 +206,8 @@ async def test_a_supervisor_overrides_the_warranty_with_a_reason(bench):
     assert warranty["override_reason"] == body["reason"]
     assert warranty["overridden_by"]["id"] == str(bench.users["supervisor"].id)
     assert response.json()["version"] == order["version"] + 1
+    seen = (await bench.get(order, "customer"))["warranty"]
+    assert seen["in_warranty"] is True and "override_reason" not in seen
     stale = await bench.client.post(
         url, json=body, headers=bench.headers("supervisor", **{"If-Match": '"1"'})
     )

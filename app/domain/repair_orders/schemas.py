@@ -185,13 +185,13 @@ class IntakeRead(ReadModel):
     accessories: list[str]
 
 
-class WarrantyRead(ReadModel):
+class WarrantyRead(StaffFieldsModel):
     in_warranty: bool
     basis: str = Field(description="why: the receipt day against the device's warranty date")
     received_on: date = Field(description="the receipt day in the business time zone")
     decided_at: datetime
-    overridden_by: UserSummary | None = None
-    override_reason: str | None = None
+    overridden_by: UserSummary | None = StaffOnly("the supervisor who overrode the decision")
+    override_reason: str | None = StaffOnly("why the decision was overridden")
 
 
 class ReinspectionRead(ReadModel):

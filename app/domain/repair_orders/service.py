@@ -163,6 +163,14 @@ def _parts(parts: list[RepairPart], staff: bool) -> tuple[list[PartRead], PartTo
     return shown, PartTotals(customer=totals[BilledTo.customer])
 
 
+def _warranty(warranty: dict[str, Any], view: RepairView, staff: bool) -> WarrantyRead:
+    decision = {k: warranty[k] for k in ("in_warranty", "basis", "received_on", "decided_at")}
+    if staff and "override_reason" in warranty:
+        decision["overridden_by"] = _person(view, warranty.get("overridden_by"))
+        decision["override_reason"] = warranty["override_reason"]
+    return WarrantyRead(**decision)
+
+
 def to_read(order: RepairOrder, user: User, view: RepairView) -> RepairOrderRead:
     staff = user.role != Role.customer
     warranty = order.warranty
@@ -171,11 +179,7 @@ def to_read(order: RepairOrder, user: User, view: RepairView) -> RepairOrderRead
         "owner": view.people.get(order.owner_id) if order.owner_id else None,
         "assignee": view.people.get(order.assignee_id) if order.assignee_id else None,
         "intake": IntakeRead(**order.intake),
-        "warranty": WarrantyRead(
-            **{**warranty, "overridden_by": _person(view, warranty.get("overridden_by"))}
-        )
-        if warranty
-        else None,
+        "warranty": _warranty(warranty, view, staff) if warranty else None,
         "reinspection": ReinspectionRead(
             **{**order.reinspection, "by": _person(view, order.reinspection.get("by"))}
         )
