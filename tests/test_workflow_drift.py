@@ -16,9 +16,10 @@ RESOURCES = {
     "service_order": "/api/v1/service-orders",
     "complaint": "/api/v1/complaints",
     "visit": "/api/v1/visits",
+    "repair_order": "/api/v1/repair-orders",
 }
 # POSTs below an object that are not workflow actions.
-SUBRESOURCES = {"records"}
+SUBRESOURCES = {"records", "parts"}
 
 
 def _action_routes(prefix: str) -> dict[str, list[str]]:

@@ -22,6 +22,7 @@ from app.db.models import (
     VisitMethod,
 )
 from app.db.models.complaints import ComplaintSeverity, ComplaintSource
+from app.db.models.repairs import BilledTo, RepairOutcome, RepairRoute, RouteReason
 from app.domain.notifications.kinds import NotificationKind
 from app.domain.timeline import Channel, RecordKind
 from app.domain.visits.schemas import NpsCategory
@@ -109,6 +110,37 @@ ENUM_LABELS: Mapping[str, tuple[type[StrEnum], Mapping[str, Label]]] = {
             Channel.other: Label("Other", "其他"),
         },
     ),
+    "repair_route": (
+        RepairRoute,
+        {
+            RepairRoute.in_house: Label("In house", "内部维修"),
+            RepairRoute.external: Label("External", "对外送修"),
+        },
+    ),
+    "repair_route_reason": (
+        RouteReason,
+        {
+            RouteReason.in_warranty: Label("Under manufacturer warranty", "厂家保修期内"),
+            RouteReason.beyond_local_capability: Label(
+                "Beyond local capability", "超出本地维修能力"
+            ),
+        },
+    ),
+    "repair_outcome": (
+        RepairOutcome,
+        {
+            RepairOutcome.repaired: Label("Repaired", "已修复"),
+            RepairOutcome.unrepairable: Label("Unrepairable", "无法修复"),
+        },
+    ),
+    "billed_to": (
+        BilledTo,
+        {
+            BilledTo.customer: Label("Customer", "客户"),
+            BilledTo.warranty: Label("Warranty", "保修"),
+            BilledTo.vendor: Label("Vendor", "外修站"),
+        },
+    ),
     "notification_kind": (
         NotificationKind,
         {
@@ -177,6 +209,7 @@ PROBLEM_TITLES: Mapping[str, Label] = {
     "conflict": Label("Conflict", "数据冲突"),
     "version_conflict": Label("Changed by someone else", "已被他人修改"),
     "invalid_transition": Label("Action not allowed in this state", "当前状态不允许此操作"),
+    "cases_unavailable": Label("Difficult cases are not available yet", "疑难案件功能尚未开放"),
     "appointment_conflict": Label("Engineer already booked", "工程师该时段已有预约"),
     "idempotency_in_flight": Label("Request still in progress", "相同请求仍在处理中"),
     "precondition_failed": Label("Version mismatch", "版本不一致"),

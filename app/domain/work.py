@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from app.domain.repair_orders.schemas import RepairOrderRead
 from app.domain.schemas import ReadModel
 from app.domain.service_orders.schemas import ServiceOrderRead
 
@@ -29,7 +30,14 @@ class ServiceOrderWork(ReadModel):
     order: ServiceOrderRead
 
 
-WorkItem = Annotated[ServiceOrderWork, Field(discriminator="kind")]
+class RepairOrderWork(ReadModel):
+    kind: Literal["repair_order"]
+    reason: WorkReason
+    today: bool = Field(description="always false: repairs have no appointment")
+    order: RepairOrderRead
+
+
+WorkItem = Annotated[ServiceOrderWork | RepairOrderWork, Field(discriminator="kind")]
 
 
 class WorkList(ReadModel):

@@ -23,6 +23,8 @@ from app.domain.complaints.service import SORTS as COMPLAINT_SORTS
 from app.domain.customers.service import SORTS as CUSTOMER_SORTS
 from app.domain.devices.service import SORTS as DEVICE_SORTS
 from app.domain.notifications.service import SORTS as NOTIFICATION_SORTS
+from app.domain.repair_orders.records import RECORD_SORTS as PROCESS_RECORD_SORTS
+from app.domain.repair_orders.service import SORTS as REPAIR_ORDER_SORTS
 from app.domain.service_orders.service import SORTS as SERVICE_ORDER_SORTS
 from app.domain.users.service import SORTS as USER_SORTS
 from app.domain.vendors.service import SORTS as VENDOR_SORTS
@@ -45,6 +47,8 @@ _SORTS: dict[str, Any] = {
     "customers-list_customers": CUSTOMER_SORTS,
     "devices-list_devices": DEVICE_SORTS,
     "notifications-list_notifications": NOTIFICATION_SORTS,
+    "repair-orders-list_repair_orders": REPAIR_ORDER_SORTS,
+    "repair-orders-list_repair_order_process_records": PROCESS_RECORD_SORTS,
     "service-orders-list_service_orders": SERVICE_ORDER_SORTS,
     "users-list_users": USER_SORTS,
     "vendors-list_vendors": VENDOR_SORTS,

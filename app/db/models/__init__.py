@@ -14,7 +14,7 @@ from app.db.models.idempotency import IdempotencyRecord
 from app.db.models.notifications import Notification
 from app.db.models.numbering import NumberSequence
 from app.db.models.reference import Customer, Device, Vendor
-from app.db.models.repairs import ExternalRepair, RepairOrder, RepairPart
+from app.db.models.repairs import ExternalRepair, RepairOrder, RepairPart, RepairProcessRecord
 from app.db.models.service_orders import (
     OrderChannel,
     OrderKind,
@@ -63,6 +63,7 @@ __all__ = [
     "RefreshToken",
     "RepairOrder",
     "RepairPart",
+    "RepairProcessRecord",
     "Role",
     "ServiceOrder",
     "ServiceOrderAction",

@@ -39,6 +39,7 @@ class RepairOrderAction(StrEnum):
     confirm = "confirm"
     close = "close"
     cancel = "cancel"
+    escalate = "escalate"
 
 
 class RepairRoute(StrEnum):
@@ -137,6 +138,21 @@ class RepairPart(Entity, table=True):
     unit_cost: Decimal = Field(sa_type=Money)
     billed_to: BilledTo = Field(sa_type=String(20))
     added_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+
+
+class RepairProcessRecord(Entity, table=True):
+    """One step of the repair process record (产品维修过程记录): structured, staff only."""
+
+    __tablename__ = "repair_process_records"
+    object_type: ClassVar[str] = "repair_process_record"
+
+    repair_order_id: uuid.UUID = Field(foreign_key="repair_orders.id", index=True)
+    step: str = Field(sa_type=String(200))
+    findings: str | None = Field(default=None, sa_type=Text)
+    actions: str | None = Field(default=None, sa_type=Text)
+    parts: str | None = Field(default=None, sa_type=Text)
+    minutes: int | None = Field(default=None)
+    author_id: uuid.UUID = Field(foreign_key="users.id")
 
 
 class ExternalRepair(Entity, table=True):

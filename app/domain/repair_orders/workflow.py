@@ -12,10 +12,31 @@ from typing import Any
 from app.db.models import Role
 from app.db.models.repairs import RepairOrderAction, RepairRoute
 from app.db.models.repairs import RepairOrderStatus as S
-from app.domain.workflow import Action, Label, Workflow, assignee_only, by_name
+from app.domain.workflow import (
+    Action,
+    Label,
+    Workflow,
+    assignee_if_engineer,
+    assignee_only,
+    by_name,
+    register,
+)
 
 OFFICE = frozenset({Role.clerk, Role.supervisor})
 ENGINEER = frozenset({Role.engineer})
+OPEN = frozenset(
+    {
+        S.received,
+        S.assigned,
+        S.diagnosed,
+        S.repairing,
+        S.external,
+        S.reinspection,
+        S.ready,
+        S.delivered,
+        S.confirmed,
+    }
+)
 
 
 def _in_house(order: Any, _: Any) -> bool:
@@ -48,27 +69,27 @@ REPAIR_ORDER = Workflow(
         S.cancelled: Label("Cancelled", "已取消"),
     },
     groups={
-        "open": frozenset(
-            {
-                S.received,
-                S.assigned,
-                S.diagnosed,
-                S.repairing,
-                S.external,
-                S.reinspection,
-                S.ready,
-                S.delivered,
-                S.confirmed,
-            }
-        ),
+        "open": OPEN,
         # The device is in the department's hands or at a vendor.
         "in_custody": frozenset(
             {S.received, S.assigned, S.diagnosed, S.repairing, S.external, S.reinspection, S.ready}
         ),
         # On an engineer's "my work" list.
         "engineer_work": frozenset({S.assigned, S.diagnosed, S.repairing, S.reinspection}),
+        # Waiting for the office: to assign, to hand back, to confirm, to close.
+        "office_waiting": frozenset({S.received, S.ready, S.delivered, S.confirmed}),
         # An external repair attempt may be planned.
         "may_go_external": frozenset({S.diagnosed, S.repairing, S.external}),
+        # Parts may be recorded as used (the warranty is decided by then).
+        "takes_parts": frozenset({S.diagnosed, S.repairing, S.external, S.reinspection}),
+        # The repair process record (产品维修过程记录) may be written.
+        "in_work": frozenset({S.assigned, S.diagnosed, S.repairing, S.external, S.reinspection}),
+        # The warranty decision may be overridden (decided, not yet delivered).
+        "warranty_open": frozenset({S.diagnosed, S.repairing, S.external, S.reinspection, S.ready}),
+        # Past its due time while still in the department's hands (?overdue=true).
+        "running": frozenset(
+            {S.received, S.assigned, S.diagnosed, S.repairing, S.external, S.reinspection, S.ready}
+        ),
     },
     actions=by_name(
         Action(
@@ -162,8 +183,18 @@ REPAIR_ORDER = Workflow(
             OFFICE,
             Label("Cancel", "取消"),
         ),
+        Action(
+            "escalate",
+            OPEN,
+            None,
+            OFFICE | ENGINEER,
+            Label("Escalate as a difficult case", "升级为疑难案件"),
+            guard=assignee_if_engineer,
+            guard_description="office or the assignee; proposes a difficult case",
+        ),
     ),
 )
+register(REPAIR_ORDER)
 
 # Moves the repair order makes when one of its external repair attempts changes (SPEC §4.3):
 # not actions of this table (nobody calls them on the repair order), but the same states.
