@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.db.models import OrderChannel, OrderKind, PauseKind, Priority, Role, SlaState
+from app.db.models.repairs import VendorResult
 from app.domain.notifications.kinds import NotificationKind
 from app.domain.timeline import Channel, RecordKind
 from app.domain.workflow import Label
@@ -99,6 +100,13 @@ ENUM_LABELS: Mapping[str, tuple[type[StrEnum], Mapping[str, Label]]] = {
             Channel.other: Label("Other", "其他"),
         },
     ),
+    "external_repair_result": (
+        VendorResult,
+        {
+            VendorResult.repaired: Label("Repaired", "已修复"),
+            VendorResult.unrepairable: Label("Unrepairable", "无法修复"),
+        },
+    ),
     "notification_kind": (
         NotificationKind,
         {
@@ -106,6 +114,8 @@ ENUM_LABELS: Mapping[str, tuple[type[StrEnum], Mapping[str, Label]]] = {
             NotificationKind.completion_notice: Label("Completion notice", "办结告知"),
             NotificationKind.sla_warning: Label("SLA warning", "时限预警"),
             NotificationKind.sla_breached: Label("SLA breached", "超时催办"),
+            NotificationKind.external_follow_up_due: Label("Chase the station", "外修跟催提醒"),
+            NotificationKind.external_overdue: Label("Overdue at the station", "外修逾期"),
         },
     ),
 }
@@ -177,6 +187,20 @@ MESSAGES: Mapping[NotificationKind, Template] = {
         Label(
             "{subject}\nResponse due {response_due}, resolution due {resolve_due}.",
             "{subject}\n响应时限 {response_due}，解决时限 {resolve_due}。",
+        ),
+    ),
+    NotificationKind.external_follow_up_due: Template(
+        Label("{number}: chase {vendor}", "{number}：请跟催 {vendor}"),
+        Label(
+            "{subject}\nAttempt {attempt} at {vendor}: a follow-up was due {due}.",
+            "{subject}\n第 {attempt} 次送修（{vendor}）：应于 {due} 跟催。",
+        ),
+    ),
+    NotificationKind.external_overdue: Template(
+        Label("{number}: overdue at {vendor}", "{number}：{vendor} 逾期未返还"),
+        Label(
+            "{subject}\nAttempt {attempt} at {vendor} was expected back {due}.",
+            "{subject}\n第 {attempt} 次送修（{vendor}）应于 {due} 返还。",
         ),
     ),
 }

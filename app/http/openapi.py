@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.auth.dependencies import current_user
 from app.domain.customers.service import SORTS as CUSTOMER_SORTS
 from app.domain.devices.service import SORTS as DEVICE_SORTS
+from app.domain.external_repairs.figures import SORTS as VENDOR_FIGURE_SORTS
+from app.domain.external_repairs.service import SORTS as EXTERNAL_REPAIR_SORTS
 from app.domain.notifications.service import SORTS as NOTIFICATION_SORTS
 from app.domain.service_orders.service import SORTS as SERVICE_ORDER_SORTS
 from app.domain.users.service import SORTS as USER_SORTS
@@ -41,6 +43,9 @@ _ALSO_RETURNS: dict[str, set[int]] = {
 _SORTS: dict[str, Any] = {
     "customers-list_customers": CUSTOMER_SORTS,
     "devices-list_devices": DEVICE_SORTS,
+    "external-repairs-list_external_repairs": EXTERNAL_REPAIR_SORTS,
+    "external-repairs-list_repair_order_external_repairs": EXTERNAL_REPAIR_SORTS,
+    "external-repairs-list_vendor_figures": VENDOR_FIGURE_SORTS,
     "notifications-list_notifications": NOTIFICATION_SORTS,
     "service-orders-list_service_orders": SERVICE_ORDER_SORTS,
     "users-list_users": USER_SORTS,

@@ -69,6 +69,9 @@ def test_every_notification_kind_renders_in_both_languages():
         "resolution": "Fixed",
         "response_due": "2026-12-02 10:00 (Asia/Shanghai)",
         "resolve_due": "2026-12-03 10:00 (Asia/Shanghai)",
+        "vendor": "Station {A}",
+        "attempt": "2",
+        "due": "2026-12-04T09:00+00:00",
     }
     assert set(MESSAGES) == set(NotificationKind)
     for kind in NotificationKind:

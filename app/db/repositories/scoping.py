@@ -20,6 +20,7 @@ from app.db.models import (
     Customer,
     Device,
     Event,
+    ExternalRepair,
     Notification,
     Record,
     RepairOrder,
@@ -113,6 +114,15 @@ def _only_oneself(user: User) -> ColumnElement[bool]:
     return col(User.id) == user.id if user.role == Role.customer else true()
 
 
+def _attempts_of_assigned_repairs(user: User) -> ColumnElement[bool]:
+    """External repairs: never customers (vendors and costs are the department's); engineers
+    only the attempts of repair orders assigned to them."""
+    if user.role == Role.customer:
+        return false()
+    assigned = select(col(RepairOrder.id)).where(col(RepairOrder.assignee_id) == user.id)
+    return col(ExternalRepair.repair_order_id).in_(assigned)
+
+
 def _own_notifications(user: User) -> ColumnElement[bool]:
     return col(Notification.user_id) == user.id
 
@@ -123,6 +133,7 @@ register_scope(Vendor, staff_only)
 register_scope(Notification, _own_notifications, personal=True)
 register_scope(ServiceOrder, assigned_or_worked_on(ServiceOrder))
 register_scope(RepairOrder, assigned_or_worked_on(RepairOrder))
+register_scope(ExternalRepair, _attempts_of_assigned_repairs)
 register_scope(User, _only_oneself)  # a customer user sees only itself among users
 # Events and records carry the customer of their object, but are never read through here: the
 # timeline loads its object through that object's rule first and then filters by customer_id,

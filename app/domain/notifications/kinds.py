@@ -8,3 +8,5 @@ class NotificationKind(StrEnum):
     completion_notice = "completion_notice"
     sla_warning = "sla_warning"
     sla_breached = "sla_breached"
+    external_follow_up_due = "external_follow_up_due"
+    external_overdue = "external_overdue"
