@@ -17,6 +17,7 @@ DEFAULT: Any = object()  # "send the recipe's valid body"
 class Step:
     action: str
     role: str
+    body: Any = DEFAULT  # another body than the recipe's (an outcome chosen by the input)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,11 @@ class Recipe:
     cast: Callable[[Factory], Awaitable[Mapping[str, Any]]] | None = None
     # A role that sees every object, used to observe status, version and events.
     observer: str = "supervisor"
+    # Rows an object needs that its API does not make (e.g. a parent inserted directly), made
+    # before each create and passed to `create_body` among the users, by name.
+    setup: Callable[[Factory, Mapping[str, Any]], Awaitable[Mapping[str, Any]]] | None = None
+    # Roles whose list of this resource is itself 404 (it does not exist for them).
+    list_hidden_from: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -52,7 +58,10 @@ class Driver:
         return "/".join((self.recipe.base, obj["id"], *rest))
 
     async def create(self) -> dict[str, Any]:
-        body = self.recipe.create_body(self.users)
+        extra = (
+            {} if self.recipe.setup is None else await self.recipe.setup(self.factory, self.users)
+        )
+        body = self.recipe.create_body({**self.users, **extra})
         response = await self.client.post(
             self.recipe.base, json=body, headers=self.headers(self.recipe.creator)
         )
@@ -62,7 +71,7 @@ class Driver:
     async def reach(self, state: str) -> dict[str, Any]:
         obj = await self.create()
         for step in self.recipe.paths[state]:
-            response = await self.act(obj, step.action, step.role)
+            response = await self.act(obj, step.action, step.role, step.body)
             assert response.status_code == 200, (state, step, response.text)
             obj = response.json()
         assert obj["status"] == state, (state, obj["status"])
@@ -89,6 +98,10 @@ class Driver:
         response = await self.client.get(
             self.recipe.base, params={"limit": 200}, headers=self.headers(who)
         )
+        role = who if isinstance(who, str) else who.role
+        if role in self.recipe.list_hidden_from:
+            assert response.status_code == 404, response.text
+            return None
         assert response.status_code == 200, response.text
         return next((i for i in response.json()["items"] if i["id"] == obj["id"]), None)
 
