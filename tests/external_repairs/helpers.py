@@ -77,3 +77,21 @@ async def set_columns(factory: Factory, attempt_id: Any, **values: Any) -> None:
             .values(**values)
         )
         await session.commit()
+
+
+async def attempt_in(client: Any, factory: Factory, users: Any, state: str, **order: Any) -> Any:
+    """An attempt (for a new repair order) brought to `planned`, `contacted` or `at_vendor`."""
+    clerk = factory.headers(users["clerk"])
+    vendor = order.pop("vendor", None) or await factory.vendor()
+    found = await repair_order(factory, **order)
+    body = {"repair_order_id": str(found.id), "vendor_id": str(vendor.id)}
+    response = await client.post(API, json=body, headers=clerk)
+    assert response.status_code == 201, response.text
+    steps = {"planned": [], "contacted": ["contact"], "at_vendor": ["contact", "send"]}[state]
+    for action in steps:
+        step_body = CONTACT if action == "contact" else send_body()
+        response = await client.post(
+            f"{API}/{response.json()['id']}/{action}", json=step_body, headers=clerk
+        )
+        assert response.status_code == 200, response.text
+    return response.json()
