@@ -63,7 +63,7 @@ async def list_external_repairs(
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=_HIDDEN)
 async def create_external_repair(
     session: Session, user: CurrentUser, body: ExternalRepairCreate, response: Response
 ) -> ExternalRepairRead:

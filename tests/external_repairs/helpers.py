@@ -63,7 +63,7 @@ RECEIVE = {"result": "repaired", "vendor_report": "replaced the board", "cost": 
 
 async def load_order(factory: Factory, order_id: Any) -> RepairOrder:
     async with factory.sessionmaker() as session:
-        row = await session.get(RepairOrder, order_id)
+        row = await session.get(RepairOrder, uuid.UUID(str(order_id)))
         assert row is not None
         return row
 
