@@ -1,6 +1,7 @@
 """The clerk's daily chase list (follow_up_due / overdue filters) and the chase watcher, which
 tells the repair's owner once per due date. Time is frozen by moving the due columns."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -104,3 +105,16 @@ async def test_returned_units_are_not_chased(client, factory, users, sessionmake
     async with sessionmaker() as session, session.begin():
         assert await scan_once(session) == 0
     assert await _ids(client, clerk, overdue="true") == set()
+
+
+async def test_two_scanners_at_once_notify_once(client, factory, users, sessionmaker):
+    attempt = await attempt_in(client, factory, users, "at_vendor", owner=users["clerk"])
+    await set_columns(factory, attempt["id"], next_follow_up_at=_past())
+
+    async def scan() -> int:
+        async with sessionmaker() as session, session.begin():
+            return await scan_once(session)
+
+    results = await asyncio.gather(scan(), scan())
+    assert sorted(results) == [0, 1]
+    assert len(await _notices(sessionmaker)) == 1

@@ -157,3 +157,40 @@ async def test_a_retried_create_with_the_same_key_makes_one_attempt(client, fact
     assert first.json()["id"] == second.json()["id"]
     listed = await client.get(API, params={"repair_order_id": str(order.id)}, headers=headers)
     assert len(listed.json()["items"]) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"person": "Ms. Li", "channel": "pigeon", "notes": "x"},
+        {"person": "", "channel": "phone", "notes": "x"},
+        {"person": "Ms. Li", "channel": "phone"},
+        {"person": "Ms. Li", "channel": "phone", "notes": "x\u0000"},
+    ],
+)
+async def test_contact_refuses_bad_bodies(client, factory, users, body):
+    attempt = await attempt_in(client, factory, users, "planned")
+    response = await client.post(
+        f"{API}/{attempt['id']}/contact", json=body, headers=factory.headers(users["clerk"])
+    )
+    assert_problem(response, 422, "validation_error")
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"notes": ""}, {"notes": "x", "vendor_eta": "next week"}, {"reason": "x"}]
+)
+async def test_follow_up_refuses_bad_bodies(client, factory, users, body):
+    attempt = await attempt_in(client, factory, users, "at_vendor")
+    response = await client.post(
+        f"{API}/{attempt['id']}/follow_up", json=body, headers=factory.headers(users["clerk"])
+    )
+    assert_problem(response, 422, "validation_error")
+
+
+async def test_cancel_needs_a_reason(client, factory, users):
+    attempt = await attempt_in(client, factory, users, "planned")
+    for body in ({}, {"reason": ""}, None):
+        response = await client.post(
+            f"{API}/{attempt['id']}/cancel", json=body, headers=factory.headers(users["clerk"])
+        )
+        assert_problem(response, 422, "validation_error")
