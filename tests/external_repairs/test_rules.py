@@ -15,6 +15,16 @@ from tests.external_repairs.helpers import (
 from tests.support import assert_problem
 
 
+async def _refused(client, factory, users, state: str, action: str, body) -> None:
+    """`action` with `body` on an attempt in `state` is a 422 and leaves the attempt as it was."""
+    attempt = await attempt_in(client, factory, users, state)
+    clerk = factory.headers(users["clerk"])
+    response = await client.post(f"{API}/{attempt['id']}/{action}", json=body, headers=clerk)
+    assert_problem(response, 422, "validation_error")
+    after = (await client.get(f"{API}/{attempt['id']}", headers=clerk)).json()
+    assert (after["status"], after["version"]) == (attempt["status"], attempt["version"])
+
+
 async def test_the_station_is_contacted_before_anything_is_sent(client, factory, users):
     attempt = await attempt_in(client, factory, users, "planned")
     response = await client.post(
@@ -47,13 +57,7 @@ async def test_an_empty_pickup_receipt_is_refused(client, factory, users, receip
     ],
 )
 async def test_send_refuses_bad_dates_and_intervals(client, factory, users, fields):
-    attempt = await attempt_in(client, factory, users, "contacted")
-    response = await client.post(
-        f"{API}/{attempt['id']}/send",
-        json=send_body(**fields),
-        headers=factory.headers(users["clerk"]),
-    )
-    assert_problem(response, 422, "validation_error")
+    await _refused(client, factory, users, "contacted", "send", send_body(**fields))
 
 
 @pytest.mark.parametrize(
@@ -69,11 +73,7 @@ async def test_send_refuses_bad_dates_and_intervals(client, factory, users, fiel
     ],
 )
 async def test_receive_refuses_bad_results_and_amounts(client, factory, users, body):
-    attempt = await attempt_in(client, factory, users, "at_vendor")
-    response = await client.post(
-        f"{API}/{attempt['id']}/receive", json=body, headers=factory.headers(users["clerk"])
-    )
-    assert_problem(response, 422, "validation_error")
+    await _refused(client, factory, users, "at_vendor", "receive", body)
 
 
 async def test_money_is_kept_exact(client, factory, users):
@@ -169,22 +169,14 @@ async def test_a_retried_create_with_the_same_key_makes_one_attempt(client, fact
     ],
 )
 async def test_contact_refuses_bad_bodies(client, factory, users, body):
-    attempt = await attempt_in(client, factory, users, "planned")
-    response = await client.post(
-        f"{API}/{attempt['id']}/contact", json=body, headers=factory.headers(users["clerk"])
-    )
-    assert_problem(response, 422, "validation_error")
+    await _refused(client, factory, users, "planned", "contact", body)
 
 
 @pytest.mark.parametrize(
     "body", [{}, {"notes": ""}, {"notes": "x", "vendor_eta": "next week"}, {"reason": "x"}]
 )
 async def test_follow_up_refuses_bad_bodies(client, factory, users, body):
-    attempt = await attempt_in(client, factory, users, "at_vendor")
-    response = await client.post(
-        f"{API}/{attempt['id']}/follow_up", json=body, headers=factory.headers(users["clerk"])
-    )
-    assert_problem(response, 422, "validation_error")
+    await _refused(client, factory, users, "at_vendor", "follow_up", body)
 
 
 async def test_cancel_needs_a_reason(client, factory, users):
