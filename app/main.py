@@ -24,6 +24,7 @@ from app.routers import (
     customers,
     devices,
     events,
+    external_repairs,
     health,
     meta,
     notifications,
@@ -129,12 +130,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         complaints,
         visits,
         repair_orders,
+        external_repairs,
         sla,
         notifications,
         events,
         meta,
     ):
         _add_routes(app, module.router, API_PREFIX)
+    _add_routes(app, external_repairs.related, API_PREFIX)
     _add_routes(app, health.router, "")
     install_truthful_openapi(app)
 

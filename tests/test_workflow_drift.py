@@ -17,6 +17,7 @@ RESOURCES = {
     "complaint": "/api/v1/complaints",
     "visit": "/api/v1/visits",
     "repair_order": "/api/v1/repair-orders",
+    "external_repair": "/api/v1/external-repairs",
 }
 # POSTs below an object that are not workflow actions.
 SUBRESOURCES = {"records", "parts"}

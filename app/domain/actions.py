@@ -57,6 +57,10 @@ class Subject(Generic[M]):
     workflow: Workflow
     model: type[M]
     load: Callable[[AsyncSession, User, uuid.UUID], Awaitable[M]]
+    # Locks to take before the object's own, for a workflow whose actions also write a parent
+    # row (an external repair moves its repair order): parent first, the order every writer of
+    # the two uses, so they queue instead of deadlocking.
+    lock_first: Callable[[AsyncSession, uuid.UUID], Awaitable[None]] | None = None
 
 
 async def perform(
@@ -70,6 +74,8 @@ async def perform(
 ) -> M:
     # Lock before reading: a concurrent action on the same object waits, then sees the winner's
     # outcome (409 invalid_transition, or 412 with If-Match) instead of racing it.
+    if subject.lock_first is not None:
+        await subject.lock_first(session, obj_id)
     await lock_row(session, subject.model, obj_id)
     obj = await subject.load(session, actor, obj_id)
     check_version(obj, version)

@@ -22,7 +22,7 @@ from app.db.models import (
     VisitMethod,
 )
 from app.db.models.complaints import ComplaintSeverity, ComplaintSource
-from app.db.models.repairs import BilledTo, RepairOutcome, RepairRoute, RouteReason
+from app.db.models.repairs import BilledTo, RepairOutcome, RepairRoute, RouteReason, VendorResult
 from app.domain.notifications.kinds import NotificationKind
 from app.domain.timeline import Channel, RecordKind
 from app.domain.visits.schemas import NpsCategory
@@ -141,6 +141,13 @@ ENUM_LABELS: Mapping[str, tuple[type[StrEnum], Mapping[str, Label]]] = {
             BilledTo.vendor: Label("Vendor", "外修站"),
         },
     ),
+    "external_repair_result": (
+        VendorResult,
+        {
+            VendorResult.repaired: Label("Repaired", "已修复"),
+            VendorResult.unrepairable: Label("Unrepairable", "无法修复"),
+        },
+    ),
     "notification_kind": (
         NotificationKind,
         {
@@ -154,6 +161,8 @@ ENUM_LABELS: Mapping[str, tuple[type[StrEnum], Mapping[str, Label]]] = {
             NotificationKind.complaint_assigned: Label("Complaint to handle", "投诉处理指派"),
             NotificationKind.complaint_feedback: Label("Complaint feedback", "投诉处理反馈"),
             NotificationKind.complaint_reported: Label("Complaint handled", "投诉处理结果告知"),
+            NotificationKind.external_follow_up_due: Label("Chase the station", "外修跟催提醒"),
+            NotificationKind.external_overdue: Label("Overdue at the station", "外修逾期"),
         },
     ),
     "visit_method": (
@@ -302,6 +311,20 @@ MESSAGES: Mapping[NotificationKind, Template] = {
     NotificationKind.complaint_reported: Template(
         Label("Your complaint {number} has been handled", "您的投诉 {number} 已处理"),
         Label("{subject}\n\nWhat we did: {actions}", "{subject}\n\n处理措施：{actions}"),
+    ),
+    NotificationKind.external_follow_up_due: Template(
+        Label("{number}: chase {vendor}", "{number}：请跟催 {vendor}"),
+        Label(
+            "{subject}\nAttempt {attempt} at {vendor}: a follow-up was due {due}.",
+            "{subject}\n第 {attempt} 次送修（{vendor}）：应于 {due} 跟催。",
+        ),
+    ),
+    NotificationKind.external_overdue: Template(
+        Label("{number}: overdue at {vendor}", "{number}：{vendor} 逾期未返还"),
+        Label(
+            "{subject}\nAttempt {attempt} at {vendor} was expected back {due}.",
+            "{subject}\n第 {attempt} 次送修（{vendor}）应于 {due} 返还。",
+        ),
     ),
 }
 

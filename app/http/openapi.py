@@ -22,6 +22,8 @@ from app.auth.dependencies import current_user
 from app.domain.complaints.service import SORTS as COMPLAINT_SORTS
 from app.domain.customers.service import SORTS as CUSTOMER_SORTS
 from app.domain.devices.service import SORTS as DEVICE_SORTS
+from app.domain.external_repairs.figures import SORTS as VENDOR_FIGURE_SORTS
+from app.domain.external_repairs.service import SORTS as EXTERNAL_REPAIR_SORTS
 from app.domain.notifications.service import SORTS as NOTIFICATION_SORTS
 from app.domain.repair_orders.records import RECORD_SORTS as PROCESS_RECORD_SORTS
 from app.domain.repair_orders.service import SORTS as REPAIR_ORDER_SORTS
@@ -46,6 +48,9 @@ _SORTS: dict[str, Any] = {
     "complaints-list_complaints": COMPLAINT_SORTS,
     "customers-list_customers": CUSTOMER_SORTS,
     "devices-list_devices": DEVICE_SORTS,
+    "external-repairs-list_external_repairs": EXTERNAL_REPAIR_SORTS,
+    "external-repairs-list_repair_order_external_repairs": EXTERNAL_REPAIR_SORTS,
+    "external-repairs-list_vendor_figures": VENDOR_FIGURE_SORTS,
     "notifications-list_notifications": NOTIFICATION_SORTS,
     "repair-orders-list_repair_orders": REPAIR_ORDER_SORTS,
     "repair-orders-list_repair_order_process_records": PROCESS_RECORD_SORTS,

@@ -1,8 +1,8 @@
 """The complaint list: every filter narrows, customers see their own, no N+1."""
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
+from app.db.models import CallbackVisit
 from tests.complaints.helpers import API, REJECT, service_order_row
 from tests.http.test_query_counts import count_queries
 from tests.support import assert_problem
@@ -18,8 +18,15 @@ async def _ids(desk, who="clerk", **params):
 
 async def test_each_filter_narrows(desk, factory):
     order = service_order_row(desk.customer_id)
-    await factory.add(order)
-    visit_id = uuid.uuid4()
+    visit = CallbackVisit(
+        customer_id=desk.customer_id,
+        method="phone",
+        status="completed",
+        planned_at=datetime.now(UTC),
+        topics=["the invoice"],
+    )
+    await factory.add(order, visit)
+    visit_id = visit.id
     other_customer = await factory.customer()
     plain = await desk.create()
     linked = await desk.create(

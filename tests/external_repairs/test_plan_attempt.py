@@ -1,7 +1,6 @@
 """The checks every new external repair attempt passes, whichever endpoint starts it."""
 
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 
@@ -9,22 +8,11 @@ from app.db.models import ExternalRepair, RepairOrder, Role
 from app.db.models.repairs import ExternalRepairStatus, RepairOrderStatus
 from app.domain.errors import Conflict, ValidationFailed
 from app.domain.external_repairs.attempts import plan_attempt
+from tests.external_repairs.helpers import repair_order
 
 
 async def _order(factory, status: RepairOrderStatus) -> RepairOrder:
-    customer = await factory.customer()
-    device = await factory.device(customer)
-    order = RepairOrder(
-        number=f"RO-T-{uuid.uuid4().hex[:8]}",
-        customer_id=customer.id,
-        device_id=device.id,
-        received_at=datetime.now(UTC),
-        fault_description="no power",
-        intake={"appearance": "scratched", "configuration": "base", "accessories": "none"},
-        status=status,
-    )
-    await factory.add(order)
-    return order
+    return await repair_order(factory, status=status)
 
 
 async def _plan(sessionmaker, factory, order: RepairOrder, vendor_id: uuid.UUID):

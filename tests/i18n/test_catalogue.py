@@ -76,6 +76,9 @@ def test_every_notification_kind_renders_in_both_languages():
         "cause": "Late dispatch",
         "feedback": "Discussed with the team",
         "actions": "Apologised, free visit",
+        "vendor": "Station {A}",
+        "attempt": "2",
+        "due": "2026-12-04T09:00+00:00",
     }
     assert set(MESSAGES) == set(NotificationKind)
     for kind in NotificationKind:

@@ -182,3 +182,6 @@ class ExternalRepair(Entity, table=True):
     vendor_report: str | None = Field(default=None, sa_type=Text)
     cost: Decimal | None = Field(default=None, sa_type=Money)
     cancel_reason: str | None = Field(default=None, sa_type=Text)
+    # The due instants the chase watcher has already told the owner about (once per due date).
+    follow_up_notified_for: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    overdue_notified_for: datetime | None = Field(default=None, sa_type=UTCDateTime)

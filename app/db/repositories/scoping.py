@@ -22,6 +22,7 @@ from app.db.models import (
     Customer,
     Device,
     Event,
+    ExternalRepair,
     Notification,
     Record,
     RepairOrder,
@@ -127,6 +128,15 @@ def _visits(user: User) -> ColumnElement[bool]:
     return col(CallbackVisit.visitor_id) == user.id
 
 
+def _attempts_of_assigned_repairs(user: User) -> ColumnElement[bool]:
+    """External repairs: never customers (vendors and costs are the department's); engineers
+    only the attempts of repair orders assigned to them."""
+    if user.role == Role.customer:
+        return false()
+    assigned = select(col(RepairOrder.id)).where(col(RepairOrder.assignee_id) == user.id)
+    return col(ExternalRepair.repair_order_id).in_(assigned)
+
+
 def _own_notifications(user: User) -> ColumnElement[bool]:
     return col(Notification.user_id) == user.id
 
@@ -140,6 +150,7 @@ register_scope(RepairOrder, assigned_or_worked_on(RepairOrder))
 register_scope(CallbackVisit, _visits)
 # Engineers see the complaints they handle (or worked on).
 register_scope(Complaint, assigned_or_worked_on(Complaint, assignee="handler_id"))
+register_scope(ExternalRepair, _attempts_of_assigned_repairs)
 register_scope(User, _only_oneself)  # a customer user sees only itself among users
 # Events and records carry the customer of their object, but are never read through here: the
 # timeline loads its object through that object's rule first and then filters by customer_id,

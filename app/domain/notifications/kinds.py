@@ -14,3 +14,5 @@ class NotificationKind(StrEnum):
     complaint_assigned = "complaint_assigned"
     complaint_feedback = "complaint_feedback"
     complaint_reported = "complaint_reported"
+    external_follow_up_due = "external_follow_up_due"
+    external_overdue = "external_overdue"
