@@ -125,3 +125,10 @@ def test_every_sort_parameter_is_an_enum_of_the_lists_own_keys():
         assert "created_at" in schema["enum"] and "-created_at" in schema["enum"], path
     orders = dict(sorts)["/api/v1/service-orders"]["enum"]
     assert {"number", "-priority"} <= set(orders)
+
+
+def test_every_schema_has_its_own_name():
+    # Two models of one class name in different modules get FastAPI's module-path names
+    # ("app__domain__…__AssignBody"), which generated clients refuse as duplicates.
+    schemas = create_app(make_settings()).openapi()["components"]["schemas"]
+    assert [name for name in schemas if "__" in name] == []

@@ -11,10 +11,10 @@ from app.db.models import ExternalRepair, User
 from app.domain.external_repairs import figures, service
 from app.domain.external_repairs.actions import EXTERNAL_REPAIRS
 from app.domain.external_repairs.schemas import (
+    ChaseBody,
     ContactBody,
     ExternalRepairCreate,
     ExternalRepairRead,
-    FollowUpBody,
     ReceiveBody,
     SendBody,
     VendorFigures,
@@ -114,7 +114,7 @@ async def send_external_repair(
 
 @router.post("/{attempt_id}/follow_up")
 async def follow_up_external_repair(
-    attempt_id: uuid.UUID, body: FollowUpBody, act: Act
+    attempt_id: uuid.UUID, body: ChaseBody, act: Act
 ) -> ExternalRepairRead:
     """Log a chase of the station; the next follow-up moves on by the interval."""
     return await act("follow_up", attempt_id, body)

@@ -8,9 +8,7 @@ from app.db.models import RepairOrder
 from app.domain.repair_orders import records, service
 from app.domain.repair_orders.actions import REPAIR_ORDERS
 from app.domain.repair_orders.schemas import (
-    AssignBody,
     CloseBody,
-    ConfirmBody,
     DeliverBody,
     DiagnoseBody,
     EscalateBody,
@@ -20,6 +18,8 @@ from app.domain.repair_orders.schemas import (
     ProcessRecordCreate,
     ProcessRecordRead,
     ReinspectBody,
+    RepairAssignBody,
+    RepairConfirmBody,
     RepairOrderCreate,
     RepairOrderRead,
     SendOutBody,
@@ -116,7 +116,9 @@ async def list_repair_order_process_records(
 
 
 @router.post("/{order_id}/assign")
-async def assign_repair_order(order_id: uuid.UUID, body: AssignBody, act: Act) -> RepairOrderRead:
+async def assign_repair_order(
+    order_id: uuid.UUID, body: RepairAssignBody, act: Act
+) -> RepairOrderRead:
     """Assign (or re-assign) the repair engineer."""
     return await act("assign", order_id, body)
 
@@ -177,7 +179,7 @@ async def deliver_repair_order(order_id: uuid.UUID, body: DeliverBody, act: Act)
 
 @router.post("/{order_id}/confirm")
 async def confirm_repair_order(
-    order_id: uuid.UUID, act: Act, body: ConfirmBody | None = None
+    order_id: uuid.UUID, act: Act, body: RepairConfirmBody | None = None
 ) -> RepairOrderRead:
     """Record the customer's confirmation (office, with the channel) or confirm (customer)."""
     return await act("confirm", order_id, body)

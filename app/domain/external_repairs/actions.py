@@ -11,7 +11,7 @@ from app.db.types import utcnow
 from app.domain.actions import Step, Subject
 from app.domain.errors import ValidationFailed
 from app.domain.events import json_safe
-from app.domain.external_repairs.schemas import ContactBody, FollowUpBody, ReceiveBody, SendBody
+from app.domain.external_repairs.schemas import ChaseBody, ContactBody, ReceiveBody, SendBody
 from app.domain.external_repairs.service import get_attempt, lock_repair_order_of
 from app.domain.external_repairs.workflow import EXTERNAL_REPAIR
 from app.domain.repair_orders.service import vendor_returned
@@ -48,7 +48,7 @@ async def send(step: Attempt, body: SendBody) -> Changes:
 
 
 @EXTERNAL_REPAIR.handles("follow_up")
-async def follow_up(step: Attempt, body: FollowUpBody) -> Changes:
+async def follow_up(step: Attempt, body: ChaseBody) -> Changes:
     attempt, now = step.obj, utcnow()
     chase = {"at": now, "by": step.actor.id, "notes": body.notes, "vendor_eta": body.vendor_eta}
     # A new list, so the JSON column is seen as changed.

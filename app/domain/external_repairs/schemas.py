@@ -39,7 +39,7 @@ class SendBody(WriteModel):
     vendor_rma_no: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
 
 
-class FollowUpBody(WriteModel):
+class ChaseBody(WriteModel):
     notes: Text
     vendor_eta: Timestamp | None = Field(default=None, description="what the station says now")
 
@@ -61,7 +61,7 @@ class ContactRead(ReadModel):
     notes: str
 
 
-class FollowUpRead(ReadModel):
+class ChaseRead(ReadModel):
     at: datetime
     by: UserSummary | None
     notes: str
@@ -88,7 +88,7 @@ class ExternalRepairRead(ReadModel):
     expected_back_at: datetime | None
     follow_up_every_days: int | None
     next_follow_up_at: datetime | None
-    follow_ups: list[FollowUpRead]
+    follow_ups: list[ChaseRead]
     follow_up_due: bool = Field(description="at the station and the next chase is due")
     overdue: bool = Field(description="at the station past the expected back time")
     returned_at: datetime | None

@@ -23,10 +23,10 @@ from app.domain.errors import Forbidden, NotFound, ValidationFailed
 from app.domain.external_repairs.attempts import plan_attempt
 from app.domain.external_repairs.repair_order_moves import sent_out
 from app.domain.external_repairs.schemas import (
+    ChaseRead,
     ContactRead,
     ExternalRepairCreate,
     ExternalRepairRead,
-    FollowUpRead,
     VendorSummary,
 )
 from app.domain.external_repairs.workflow import EXTERNAL_REPAIR
@@ -133,7 +133,7 @@ def to_read(attempt: ExternalRepair, user: User, view: AttemptView) -> ExternalR
             notes=given["notes"],
         )
     follow_ups = [
-        FollowUpRead(
+        ChaseRead(
             at=datetime.fromisoformat(f["at"]),
             by=_person(view, f.get("by")),
             notes=f["notes"],

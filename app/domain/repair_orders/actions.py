@@ -16,15 +16,15 @@ from app.domain.actions import Step, Subject
 from app.domain.errors import Conflict, ValidationFailed
 from app.domain.external_repairs.attempts import plan_attempt
 from app.domain.repair_orders.schemas import (
-    AssignBody,
     CloseBody,
-    ConfirmBody,
     DeliverBody,
     DiagnoseBody,
     EscalateBody,
     FinishRepairBody,
     ReinspectBody,
     ReinspectionResult,
+    RepairAssignBody,
+    RepairConfirmBody,
     SendOutBody,
 )
 from app.domain.repair_orders.service import get_order
@@ -55,7 +55,7 @@ def _check_route_reason(reason: RouteReason | None, in_warranty: bool | None) ->
 
 
 @REPAIR_ORDER.handles("assign")
-async def assign(step: Order, body: AssignBody) -> Changes:
+async def assign(step: Order, body: RepairAssignBody) -> Changes:
     engineer = await step.session.get(User, body.assignee_id)
     if engineer is None or engineer.role != Role.engineer or not engineer.active:
         raise ValidationFailed([("assignee_id", "must be an active engineer")])
@@ -150,8 +150,8 @@ async def deliver(step: Order, body: DeliverBody) -> Changes:
 
 
 @REPAIR_ORDER.handles("confirm")
-async def confirm(step: Order, body: ConfirmBody | None) -> Changes:
-    body = body or ConfirmBody()
+async def confirm(step: Order, body: RepairConfirmBody | None) -> Changes:
+    body = body or RepairConfirmBody()
     if step.actor.role == Role.customer:
         channel = Channel.portal
     elif body.channel is None:

@@ -88,7 +88,7 @@ class RepairOrderCreate(WriteModel):
         return self
 
 
-class AssignBody(WriteModel):
+class RepairAssignBody(WriteModel):
     assignee_id: uuid.UUID
 
 
@@ -122,7 +122,7 @@ class DeliverBody(WriteModel):
     method: DeliveryMethod
 
 
-class ConfirmBody(WriteModel):
+class RepairConfirmBody(WriteModel):
     channel: Channel | None = Field(
         default=None, description="how the customer confirmed (office: required; customer: none)"
     )
@@ -185,7 +185,7 @@ class IntakeRead(ReadModel):
     accessories: list[str]
 
 
-class WarrantyRead(StaffFieldsModel):
+class WarrantyDecisionRead(StaffFieldsModel):
     in_warranty: bool
     basis: str = Field(description="why: the receipt day against the device's warranty date")
     received_on: date = Field(description="the receipt day in the business time zone")
@@ -207,7 +207,7 @@ class DeliveryRead(ReadModel):
     method: DeliveryMethod
 
 
-class ConfirmationRead(ReadModel):
+class RepairConfirmationRead(ReadModel):
     at: datetime
     by: UserSummary | None
     channel: str
@@ -249,13 +249,13 @@ class RepairOrderRead(StaffFieldsModel):
     diagnosis: str | None
     route: RepairRoute | None
     route_reason: RouteReason | None
-    warranty: WarrantyRead | None
+    warranty: WarrantyDecisionRead | None
     outcome: RepairOutcome | None
     repair_summary: str | None
     reinspection: ReinspectionRead | None
     return_reason: str | None
     delivery: DeliveryRead | None
-    confirmation: ConfirmationRead | None
+    confirmation: RepairConfirmationRead | None
     due_at: datetime | None
     overdue: bool
     closed_at: datetime | None

@@ -27,15 +27,15 @@ from app.domain.filters import ExternalRefQuery, apply_filters
 from app.domain.numbering import next_number
 from app.domain.pagination import PageParams, PageResult, paginate
 from app.domain.repair_orders.schemas import (
-    ConfirmationRead,
     DeliveryRead,
     IntakeRead,
     PartRead,
     PartTotals,
     ReinspectionRead,
+    RepairConfirmationRead,
     RepairOrderCreate,
     RepairOrderRead,
-    WarrantyRead,
+    WarrantyDecisionRead,
 )
 from app.domain.repair_orders.workflow import REPAIR_ORDER, VENDOR_RETURNED_REPAIRED
 from app.domain.schemas import Timestamp, read_for
@@ -163,12 +163,12 @@ def _parts(parts: list[RepairPart], staff: bool) -> tuple[list[PartRead], PartTo
     return shown, PartTotals(customer=totals[BilledTo.customer])
 
 
-def _warranty(warranty: dict[str, Any], view: RepairView, staff: bool) -> WarrantyRead:
+def _warranty(warranty: dict[str, Any], view: RepairView, staff: bool) -> WarrantyDecisionRead:
     decision = {k: warranty[k] for k in ("in_warranty", "basis", "received_on", "decided_at")}
     if staff and "override_reason" in warranty:
         decision["overridden_by"] = _person(view, warranty.get("overridden_by"))
         decision["override_reason"] = warranty["override_reason"]
-    return WarrantyRead(**decision)
+    return WarrantyDecisionRead(**decision)
 
 
 def to_read(order: RepairOrder, user: User, view: RepairView) -> RepairOrderRead:
@@ -186,7 +186,7 @@ def to_read(order: RepairOrder, user: User, view: RepairView) -> RepairOrderRead
         if order.reinspection
         else None,
         "delivery": DeliveryRead(**order.delivery) if order.delivery else None,
-        "confirmation": ConfirmationRead(
+        "confirmation": RepairConfirmationRead(
             **{**order.confirmation, "by": _person(view, order.confirmation.get("by"))}
         )
         if order.confirmation

@@ -1,0 +1,146 @@
+"""The issues' "done means" stories, walked end to end through the HTTP API only (the one
+exception: time passing, which the test moves by setting a stored date)."""
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+
+from app.db.models import ExternalRepair
+
+API = "/api/v1"
+
+
+async def _post(client: Any, headers: Any, path: str, body: Any = None, status: int = 200) -> Any:
+    response = await client.post(f"{API}{path}", json=body, headers=headers)
+    assert response.status_code == status, (path, response.text)
+    return response.json()
+
+
+async def _get(client: Any, headers: Any, path: str, **params: Any) -> Any:
+    response = await client.get(f"{API}{path}", params=params, headers=headers)
+    assert response.status_code == 200, (path, response.text)
+    return response.json()
+
+
+async def test_a_device_through_two_stations_and_back_only_after_reinspection(
+    client, factory, users, sessionmaker
+):
+    clerk, engineer = factory.headers(users["clerk"]), factory.headers(users["engineer"])
+    customer = factory.headers(users["customer"])
+    first, second = await factory.vendor(), await factory.vendor()
+
+    # The clerk takes in a faulty device the department has never seen, still under warranty.
+    order = await _post(
+        client,
+        clerk,
+        "/repair-orders",
+        {
+            "customer_id": str(users["customer"].customer_id),
+            "device": {
+                "serial_number": f"SN-{uuid.uuid4().hex[:8]}",
+                "model": "Plotter P7",
+                "warranty_until": (date.today() + timedelta(days=200)).isoformat(),
+            },
+            "fault_description": "paper feed grinds, then stops",
+            "intake": {
+                "appearance": "scratch on the left cover",
+                "configuration": "512 MB, network card",
+                "accessories": ["power cord", "tray"],
+            },
+        },
+        status=201,
+    )
+    ro = f"/repair-orders/{order['id']}"
+    await _post(client, clerk, f"{ro}/assign", {"assignee_id": str(users["engineer"].id)})
+    diagnosed = await _post(
+        client,
+        engineer,
+        f"{ro}/diagnose",
+        {"diagnosis": "feed motor", "route": "external", "route_reason": "in_warranty"},
+    )
+    assert diagnosed["warranty"]["in_warranty"] is True  # decided by the server
+
+    # The first station: contacted before anything is sent, then it cannot repair it.
+    await _post(client, clerk, f"{ro}/send_out", {"vendor_id": str(first.id)})
+    [attempt] = (await _get(client, clerk, f"{ro}/external-repairs"))["items"]
+    er = f"/external-repairs/{attempt['id']}"
+    send = {"pickup_receipt_no": "PR-1", "follow_up_every_days": 2}
+    send["expected_back_at"] = (datetime.now(UTC) + timedelta(days=5)).isoformat()
+    await _post(client, clerk, f"{er}/send", send, status=409)  # not contacted yet
+    await _post(
+        client,
+        clerk,
+        f"{er}/contact",
+        {"person": "Ms Li", "channel": "phone", "notes": "will take it"},
+    )
+    await _post(client, clerk, f"{er}/send", send)
+
+    # Time passes: the unit is late and shows on the clerk's chase list.
+    async with sessionmaker() as session:
+        await session.execute(
+            update(ExternalRepair)
+            .where(ExternalRepair.id == uuid.UUID(attempt["id"]))
+            .values(expected_back_at=datetime.now(UTC) - timedelta(days=1))
+        )
+        await session.commit()
+    late = await _get(client, clerk, "/external-repairs", overdue="true")
+    assert [a["id"] for a in late["items"]] == [attempt["id"]]
+
+    await _post(
+        client, clerk, f"{er}/receive", {"result": "unrepairable", "vendor_report": "no parts"}
+    )
+    assert (await _get(client, clerk, ro))["status"] == "external"
+
+    # The second station: the first is refused, the second repairs it.
+    again = {"repair_order_id": order["id"], "vendor_id": str(first.id)}
+    await _post(client, clerk, "/external-repairs", again, status=409)
+    retry = await _post(
+        client,
+        clerk,
+        "/external-repairs",
+        {"repair_order_id": order["id"], "vendor_id": str(second.id)},
+        status=201,
+    )
+    er = f"/external-repairs/{retry['id']}"
+    await _post(
+        client,
+        clerk,
+        f"{er}/contact",
+        {"person": "Mr Wu", "channel": "email", "notes": "pick up Monday"},
+    )
+    await _post(client, clerk, f"{er}/send", {**send, "pickup_receipt_no": "PR-2"})
+    await _post(
+        client,
+        clerk,
+        f"{er}/receive",
+        {"result": "repaired", "vendor_report": "new motor", "cost": "120.50"},
+    )
+
+    # Back in house: no delivery before the re-inspection passes.
+    assert (await _get(client, clerk, ro))["status"] == "reinspection"
+    await _post(client, clerk, f"{ro}/deliver", {"to": "Li Lei", "method": "pickup"}, status=409)
+    part = {"part_number": "M-77", "description": "feed motor", "quantity": 1, "unit_cost": "80.00"}
+    added = await _post(client, engineer, f"{ro}/parts", part, status=201)
+    assert added["billed_to"] == "warranty"  # from the warranty decision
+    await _post(client, engineer, f"{ro}/reinspect", {"result": "pass", "notes": "feeds 100 pages"})
+    await _post(client, clerk, f"{ro}/deliver", {"to": "Li Lei", "method": "pickup"})
+    await _post(client, customer, f"{ro}/confirm", {})
+    closed = await _post(
+        client, clerk, f"{ro}/close", {"repair_summary": "motor replaced by a station"}
+    )
+    assert closed["status"] == "closed"
+
+    # The whole story is in the timeline; the customer's view hides the stations.
+    story = await _get(client, clerk, f"{ro}/timeline", limit=100)
+    actions = [e["action"] for e in story["items"]]
+    for step in ("created", "assign", "diagnose", "send_out", "vendor_returned", "reinspect"):
+        assert step in actions, (step, actions)
+    assert actions.index("vendor_returned") < actions.index("reinspect") < actions.index("deliver")
+    seen = str(await _get(client, customer, ro)) + str(
+        await _get(client, customer, f"{ro}/timeline", limit=100)
+    )
+    assert first.name not in seen and second.name not in seen and "120.50" not in seen
+    hidden = await client.get(f"{API}{er}", headers=customer)
+    assert hidden.status_code == 404
