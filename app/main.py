@@ -20,6 +20,7 @@ from app.http.openapi import install_truthful_openapi
 from app.http.problems import install_problem_handlers
 from app.routers import (
     auth,
+    cases,
     customers,
     devices,
     events,
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         devices,
         vendors,
         service_orders,
+        cases,
         sla,
         notifications,
         events,

@@ -12,7 +12,7 @@ from tests.conftest import make_settings
 
 # Where each workflow's actions live. A new workflow must add itself here (the first test fails
 # until it does), so none can ship without its routes being checked.
-RESOURCES = {"service_order": "/api/v1/service-orders"}
+RESOURCES = {"service_order": "/api/v1/service-orders", "case": "/api/v1/cases"}
 # POSTs below an object that are not workflow actions.
 SUBRESOURCES = {"records"}
 

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from app.db.models import OrderChannel, OrderKind, PauseKind, Priority, Role, SlaState
+from app.db.models import (
+    CaseCriterion,
+    OrderChannel,
+    OrderKind,
+    PauseKind,
+    Priority,
+    Role,
+    SlaState,
+)
 from app.domain.notifications.kinds import NotificationKind
 from app.domain.timeline import Channel, RecordKind
 from app.domain.workflow import Label
@@ -106,6 +114,20 @@ ENUM_LABELS: Mapping[str, tuple[type[StrEnum], Mapping[str, Label]]] = {
             NotificationKind.completion_notice: Label("Completion notice", "办结告知"),
             NotificationKind.sla_warning: Label("SLA warning", "时限预警"),
             NotificationKind.sla_breached: Label("SLA breached", "超时催办"),
+            NotificationKind.case_proposed: Label("Case proposed", "疑难案件待确认"),
+            NotificationKind.case_assigned: Label("Case assigned", "疑难案件指派"),
+        },
+    ),
+    "case_criterion": (
+        CaseCriterion,
+        {
+            CaseCriterion.repeat_failure: Label("Repeat failure", "重复故障"),
+            CaseCriterion.sla_breached: Label("SLA breached", "超出服务时限"),
+            CaseCriterion.multiple_visits: Label("Multiple visits", "多次上门"),
+            CaseCriterion.key_customer: Label("Key customer", "重点客户"),
+            CaseCriterion.safety_risk: Label("Safety risk", "安全风险"),
+            CaseCriterion.beyond_authority: Label("Beyond authority", "超出处理权限"),
+            CaseCriterion.other: Label("Other", "其他"),
         },
     ),
 }
@@ -178,6 +200,17 @@ MESSAGES: Mapping[NotificationKind, Template] = {
             "{subject}\nResponse due {response_due}, resolution due {resolve_due}.",
             "{subject}\n响应时限 {response_due}，解决时限 {resolve_due}。",
         ),
+    ),
+    NotificationKind.case_proposed: Template(
+        Label("Difficult case {number} proposed", "疑难案件 {number} 待确认"),
+        Label("{summary}", "{summary}"),
+    ),
+    NotificationKind.case_assigned: Template(
+        Label(
+            "Difficult case {number} is yours (level {level})",
+            "疑难案件 {number} 由您处理（{level} 级）",
+        ),
+        Label("{summary}", "{summary}"),
     ),
 }
 

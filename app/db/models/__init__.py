@@ -8,6 +8,7 @@ import app.db.models.naming  # noqa: F401  (first: it names the constraints of e
 from app.db.models import indexes as _indexes  # noqa: F401  (attaches the list indexes)
 from app.db.models.auth import KnownLoginAddress, LoginFailure, RefreshToken, TokenFamily
 from app.db.models.calendar import CalendarSetting
+from app.db.models.cases import Case, CaseAction, CaseCriterion, CaseStatus
 from app.db.models.events import Event, Record
 from app.db.models.idempotency import IdempotencyRecord
 from app.db.models.notifications import Notification
@@ -35,6 +36,10 @@ __all__ = [
     "OFFICE_ROLES",
     "STAFF_ROLES",
     "CalendarSetting",
+    "Case",
+    "CaseAction",
+    "CaseCriterion",
+    "CaseStatus",
     "Customer",
     "Device",
     "Event",

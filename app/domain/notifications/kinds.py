@@ -8,3 +8,5 @@ class NotificationKind(StrEnum):
     completion_notice = "completion_notice"
     sla_warning = "sla_warning"
     sla_breached = "sla_breached"
+    case_proposed = "case_proposed"
+    case_assigned = "case_assigned"
