@@ -203,14 +203,11 @@ MESSAGES: Mapping[NotificationKind, Template] = {
     ),
     NotificationKind.case_proposed: Template(
         Label("Difficult case {number} proposed", "疑难案件 {number} 待确认"),
-        Label("{summary}", "{summary}"),
+        Label("{subject}", "{subject}"),
     ),
     NotificationKind.case_assigned: Template(
-        Label(
-            "Difficult case {number} is yours (level {level})",
-            "疑难案件 {number} 由您处理（{level} 级）",
-        ),
-        Label("{summary}", "{summary}"),
+        Label("Difficult case {number} is yours", "疑难案件 {number} 由您处理"),
+        Label("{subject}", "{subject}"),
     ),
 }
 

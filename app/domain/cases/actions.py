@@ -34,7 +34,7 @@ def _tell_handler(step: CaseStep, handler: User) -> None:
         [handler.id],
         Message(
             NotificationKind.case_assigned,
-            {"number": case.number, "summary": case.summary[:200], "level": str(case.level)},
+            {"number": case.number, "subject": case.summary[:200]},
             Case.object_type,
             case.id,
         ),

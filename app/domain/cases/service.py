@@ -145,7 +145,7 @@ async def _propose(
         await supervisor_ids(session),
         Message(
             NotificationKind.case_proposed,
-            {"number": case.number, "summary": case.summary[:200]},
+            {"number": case.number, "subject": case.summary[:200]},
             Case.object_type,
             case.id,
         ),
