@@ -168,6 +168,14 @@ async def propose_from_order(
     return await _propose(session, actor, (source_type, order.id), body)
 
 
+async def propose_finding(
+    session: AsyncSession, source_type: str, source_id: uuid.UUID, body: OrderEscalation
+) -> Case:
+    """A watcher's proposal (no actor), at most once per criterion and order."""
+    key = f"{body.criteria[0].value}:{source_id}"
+    return await _propose(session, None, (source_type, source_id), body, finding_key=key)
+
+
 async def propose_case(session: AsyncSession, actor: User, body: CaseCreate) -> Case:
     _staff_only(actor)
     if (body.source_type is None) != (body.source_id is None):
