@@ -324,3 +324,60 @@ async def test_bad_order_escalation_bodies_are_422(client, factory, users):
         ESCALATE_BODY,
     )
     assert_problem(missing, 404, "not_found")
+
+
+async def test_the_case_list_runs_the_same_queries_for_more_rows(client, factory, users, engine):
+    from tests.http.test_query_counts import count_queries
+
+    office = factory.headers(users["clerk"])
+
+    async def escalated_case(n: int) -> None:
+        for i in range(n):
+            case = await _open_case(client, factory, users, users["engineer"])
+            boss = await factory.user("supervisor", authority_level=2 + i)
+            answer = await _post(
+                client,
+                factory,
+                users["engineer"],
+                f"{API}/{case['id']}/escalate",
+                {"reason": "Up", "to_user_id": str(boss.id)},
+            )
+            assert answer.status_code == 200, answer.text
+
+    await escalated_case(1)
+    with count_queries(engine) as few:
+        assert (await client.get(API, headers=office)).status_code == 200
+    await escalated_case(4)
+    with count_queries(engine) as many:
+        assert len((await client.get(API, headers=office)).json()["items"]) == 5
+    assert len(many) == len(few)
+
+
+async def test_supervisors_set_authority_levels(client, factory, users):
+    supervisor = factory.headers(users["supervisor"])
+    engineer = users["engineer"]
+    read = await client.get(f"/api/v1/users/{engineer.id}", headers=supervisor)
+    assert read.json()["authority_level"] == 1
+    url = f"/api/v1/users/{engineer.id}"
+    etag = {"If-Match": read.headers["etag"]}
+    changed = await client.patch(url, json={"authority_level": 4}, headers={**supervisor, **etag})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["authority_level"] == 4
+    for bad in ({"authority_level": 0}, {"authority_level": "high"}, {"authority_level": None}):
+        etag = {"If-Match": changed.headers["etag"]}
+        answer = await client.patch(url, json=bad, headers={**supervisor, **etag})
+        assert_problem(answer, 422, "validation_error")
+    clerk = {**factory.headers(users["clerk"]), "If-Match": changed.headers["etag"]}
+    assert_problem(await client.patch(url, json={"authority_level": 9}, headers=clerk), 403)
+    created = await client.post(
+        "/api/v1/users",
+        json={
+            "email": "head@x.example",
+            "name": "Head",
+            "role": "supervisor",
+            "password": "x" * 16,
+        },
+        headers=supervisor,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["authority_level"] == 2
