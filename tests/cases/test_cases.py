@@ -381,3 +381,53 @@ async def test_supervisors_set_authority_levels(client, factory, users):
     )
     assert created.status_code == 201, created.text
     assert created.json()["authority_level"] == 2
+
+
+async def test_an_assignee_escalates_with_an_idempotency_key_once(client, factory, users):
+    engineer = users["engineer"]
+    order = (
+        await _post(
+            client, factory, users["clerk"], ORDERS, order_body(users["customer"].customer_id)
+        )
+    ).json()
+    assigned = await _post(
+        client,
+        factory,
+        users["clerk"],
+        f"{ORDERS}/{order['id']}/assign",
+        {"assignee_id": str(engineer.id)},
+    )
+    assert assigned.status_code == 200, assigned.text
+    url = f"{ORDERS}/{order['id']}/escalate"
+    first = await _post(client, factory, engineer, url, ESCALATE_BODY, **{"Idempotency-Key": "k1"})
+    again = await _post(client, factory, engineer, url, ESCALATE_BODY, **{"Idempotency-Key": "k1"})
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert again.json()["id"] == first.json()["id"]
+    # The engineer proposed it, so sees it; nobody else is told it twice.
+    seen = await client.get(f"{API}/{first.json()['id']}", headers=factory.headers(engineer))
+    assert seen.status_code == 200 and seen.json()["proposed_by"]["id"] == str(engineer.id)
+    listed = await client.get(API, headers=factory.headers(users["clerk"]))
+    assert len(listed.json()["items"]) == 1
+
+
+async def test_meta_workflows_label_the_case_workflow(client, factory, users):
+    answer = await client.get(
+        "/api/v1/meta/workflows",
+        headers={**factory.headers(users["clerk"]), "Accept-Language": "zh-CN"},
+    )
+    catalogue = answer.json()
+    [case] = [w for w in catalogue["workflows"] if w["name"] == "case"]
+    assert {s["key"]: s["label"] for s in case["states"]}["proposed"] == "待确认"
+    assert {a["key"] for a in case["actions"]} == {
+        "confirm",
+        "reject",
+        "assign",
+        "escalate",
+        "resolve",
+        "archive",
+    }
+    [criteria] = [e for e in catalogue["enums"] if e["name"] == "case_criterion"]
+    assert {v["key"]: v["labels"]["en"] for v in criteria["values"]}["repeat_failure"] == (
+        "Repeat failure"
+    )
