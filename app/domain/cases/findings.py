@@ -23,6 +23,7 @@ from app.db.models import Case, CaseCriterion, RepairOrder, ServiceOrder, SlaSta
 from app.db.types import utcnow
 from app.domain.cases.schemas import OrderEscalation
 from app.domain.cases.service import propose_finding
+from app.domain.service_orders import sla_worker  # noqa: F401  (registered first: see below)
 from app.domain.watchers import watcher
 
 REPEAT_WINDOW = timedelta(days=90)
@@ -102,6 +103,8 @@ async def _sla_breaches(session: AsyncSession, batch: int) -> int:
     return proposed
 
 
+# Registered after the SLA watcher (imported above), so a breach it marks on a tick is proposed
+# as a case on the same tick.
 @watcher("case_findings", batch=BATCH_SIZE, counts="cases proposed")
 async def propose_found_cases(
     session: AsyncSession, now: datetime | None = None, batch: int = BATCH_SIZE
