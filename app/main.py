@@ -20,6 +20,7 @@ from app.http.openapi import install_truthful_openapi
 from app.http.problems import install_problem_handlers
 from app.routers import (
     auth,
+    cases,
     complaints,
     customers,
     devices,
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         visits,
         repair_orders,
         external_repairs,
+        cases,
         sla,
         notifications,
         events,

@@ -18,6 +18,7 @@ RESOURCES = {
     "visit": "/api/v1/visits",
     "repair_order": "/api/v1/repair-orders",
     "external_repair": "/api/v1/external-repairs",
+    "case": "/api/v1/cases",
 }
 # POSTs below an object that are not workflow actions.
 SUBRESOURCES = {"records", "parts"}

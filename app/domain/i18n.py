@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.db.models import (
+    CaseCriterion,
     OrderChannel,
     OrderKind,
     PauseKind,
@@ -163,6 +164,8 @@ ENUM_LABELS: Mapping[str, tuple[type[StrEnum], Mapping[str, Label]]] = {
             NotificationKind.complaint_reported: Label("Complaint handled", "投诉处理结果告知"),
             NotificationKind.external_follow_up_due: Label("Chase the station", "外修跟催提醒"),
             NotificationKind.external_overdue: Label("Overdue at the station", "外修逾期"),
+            NotificationKind.case_proposed: Label("Case proposed", "疑难案件待确认"),
+            NotificationKind.case_assigned: Label("Case assigned", "疑难案件指派"),
         },
     ),
     "visit_method": (
@@ -201,6 +204,18 @@ ENUM_LABELS: Mapping[str, tuple[type[StrEnum], Mapping[str, Label]]] = {
             ComplaintSeverity.critical: Label("Critical", "重大"),
         },
     ),
+    "case_criterion": (
+        CaseCriterion,
+        {
+            CaseCriterion.repeat_failure: Label("Repeat failure", "重复故障"),
+            CaseCriterion.sla_breached: Label("SLA breached", "超出服务时限"),
+            CaseCriterion.multiple_visits: Label("Multiple visits", "多次上门"),
+            CaseCriterion.key_customer: Label("Key customer", "重点客户"),
+            CaseCriterion.safety_risk: Label("Safety risk", "安全风险"),
+            CaseCriterion.beyond_authority: Label("Beyond authority", "超出处理权限"),
+            CaseCriterion.other: Label("Other", "其他"),
+        },
+    ),
 }
 
 # Problem titles by stable `code` (RFC 9457: the title belongs to the problem type).
@@ -218,7 +233,6 @@ PROBLEM_TITLES: Mapping[str, Label] = {
     "conflict": Label("Conflict", "数据冲突"),
     "version_conflict": Label("Changed by someone else", "已被他人修改"),
     "invalid_transition": Label("Action not allowed in this state", "当前状态不允许此操作"),
-    "cases_unavailable": Label("Difficult cases are not available yet", "疑难案件功能尚未开放"),
     "appointment_conflict": Label("Engineer already booked", "工程师该时段已有预约"),
     "idempotency_in_flight": Label("Request still in progress", "相同请求仍在处理中"),
     "precondition_failed": Label("Version mismatch", "版本不一致"),
@@ -325,6 +339,14 @@ MESSAGES: Mapping[NotificationKind, Template] = {
             "{subject}\nAttempt {attempt} at {vendor} was expected back {due}.",
             "{subject}\n第 {attempt} 次送修（{vendor}）应于 {due} 返还。",
         ),
+    ),
+    NotificationKind.case_proposed: Template(
+        Label("Difficult case {number} proposed", "疑难案件 {number} 待确认"),
+        Label("{subject}", "{subject}"),
+    ),
+    NotificationKind.case_assigned: Template(
+        Label("Difficult case {number} is yours", "疑难案件 {number} 由您处理"),
+        Label("{subject}", "{subject}"),
     ),
 }
 

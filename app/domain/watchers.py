@@ -62,6 +62,7 @@ def watcher(name: str, *, batch: int | None = None, counts: str = "rows") -> Cal
 def registered_watchers() -> list[Watcher]:
     """Every watcher, in registration order. The modules that declare watchers are imported
     here, the one place that lists them (imported late: they import this module)."""
+    from app.domain.cases import findings  # noqa: F401
     from app.domain.external_repairs import chase  # noqa: F401
     from app.domain.service_orders import sla_worker  # noqa: F401
 

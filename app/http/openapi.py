@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.dependencies import current_user
+from app.domain.cases.service import SORTS as CASE_SORTS
 from app.domain.complaints.service import SORTS as COMPLAINT_SORTS
 from app.domain.customers.service import SORTS as CUSTOMER_SORTS
 from app.domain.devices.service import SORTS as DEVICE_SORTS
@@ -46,6 +47,7 @@ _ALSO_RETURNS: dict[str, set[int]] = {
 # The sort keys each list takes (the services' own tables, so the enum cannot drift from them).
 _SORTS: dict[str, Any] = {
     "complaints-list_complaints": COMPLAINT_SORTS,
+    "cases-list_cases": CASE_SORTS,
     "customers-list_customers": CUSTOMER_SORTS,
     "devices-list_devices": DEVICE_SORTS,
     "external-repairs-list_external_repairs": EXTERNAL_REPAIR_SORTS,

@@ -11,7 +11,6 @@ from app.domain.repair_orders.schemas import (
     CloseBody,
     DeliverBody,
     DiagnoseBody,
-    EscalateBody,
     FinishRepairBody,
     PartCreate,
     PartRead,
@@ -28,6 +27,7 @@ from app.domain.repair_orders.schemas import (
 from app.domain.schemas import EmptyBody, Page, ReasonBody, read_for
 from app.http.actions import ActionCall, action_runner
 from app.http.deps import IfMatch, Paging, Session, require_json_body, set_etag
+from app.routers.escalation import add_escalate_route
 from app.routers.history import History, add_history_routes
 
 router = APIRouter(
@@ -199,14 +199,7 @@ async def cancel_repair_order(order_id: uuid.UUID, body: ReasonBody, act: Act) -
     return await act("cancel", order_id, body)
 
 
-@router.post("/{order_id}/escalate")
-async def escalate_repair_order(
-    order_id: uuid.UUID, body: EscalateBody, act: Act
-) -> RepairOrderRead:
-    """Propose a difficult case (office or the assignee); 409 cases_unavailable until the cases
-    resource lands."""
-    return await act("escalate", order_id, body)
-
+add_escalate_route(router, REPAIR_ORDERS, noun="repair_order")
 
 add_history_routes(
     router,

@@ -20,6 +20,7 @@ from app.domain.service_orders.schemas import (
 )
 from app.http.actions import ActionCall, action_runner
 from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
+from app.routers.escalation import add_escalate_route
 from app.routers.history import History, add_history_routes
 
 router = APIRouter(
@@ -165,3 +166,6 @@ add_history_routes(
     ),
     record_writer=CurrentUser,
 )
+
+
+add_escalate_route(router, SERVICE_ORDERS, noun="service_order")

@@ -5,7 +5,7 @@ steps reach each state, and a valid body for each action.
 """
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tests.support import Factory
@@ -42,6 +42,9 @@ class Recipe:
     setup: Callable[[Factory, Mapping[str, Any]], Awaitable[Mapping[str, Any]]] | None = None
     # Roles whose list of this resource is itself 404 (it does not exist for them).
     list_hidden_from: frozenset[str] = frozenset()
+    # Actions whose success answers another object (an order's `escalate` answers the case it
+    # proposed), with that answer's status: the checks then read the object itself.
+    answers_elsewhere: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -91,6 +94,19 @@ class Driver:
         return await self.client.post(
             self.url(obj, action), json=body, headers=self.headers(who, **headers)
         )
+
+    def success_status(self, action: str) -> int:
+        return self.recipe.answers_elsewhere.get(action, 200)
+
+    async def after_success(self, obj: dict[str, Any], action: str, response: Any) -> Any:
+        """The object as a success left it: the answer itself, or read again when the action
+        answers another object (then the answer's own ETag is not the object's)."""
+        if action not in self.recipe.answers_elsewhere:
+            assert response.headers["etag"] == f'"{response.json()["version"]}"'
+            return response.json()
+        read = await self.read(obj, self.recipe.observer)
+        assert read.status_code == 200, read.text
+        return read.json()
 
     async def read(self, obj: dict[str, Any], who: Any) -> Any:
         return await self.client.get(self.url(obj), headers=self.headers(who))

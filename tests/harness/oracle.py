@@ -10,10 +10,6 @@ independent check of that table. The grid reads like the SPEC's table turned on 
 `office` stands for several roles with the same rights (see `aliases`). Cells are 200 (done),
 403 (the role, or the object's rule, forbids), 404 (the role cannot see the object in that
 state) or 409 (the state forbids: `invalid_transition`).
-
-An action whose feature lands later (a repair order's `escalate` before the cases resource) is
-written as it will answer, and named in `pending` with the problem code its 200 cells answer
-with meanwhile (409, nothing changed); `allowed_actions` still lists it, as the table does.
 """
 
 from collections.abc import Mapping
@@ -31,8 +27,6 @@ class Oracle:
     answers: Mapping[tuple[str, str, str], int]
     # (action, from state) -> the state a 200 leaves the object in (for the recipe's objects)
     targets: Mapping[tuple[str, str], str] = field(default_factory=dict)
-    # action -> the 409 problem code its 200 cells answer until its feature lands
-    pending: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def parse(
@@ -40,7 +34,6 @@ class Oracle:
         grid: str,
         targets: Mapping[str, Mapping[str, str]],
         aliases: Mapping[str, tuple[str, ...]] | None = None,
-        pending: Mapping[str, str] | None = None,
     ) -> "Oracle":
         lines = [line.split() for line in grid.strip().splitlines() if line.strip()]
         header, rows = lines[0], lines[1:]
@@ -65,7 +58,6 @@ class Oracle:
             tuple(roles),
             answers,
             {(a, s): to for a, moves in targets.items() for s, to in moves.items()},
-            dict(pending or {}),
         )
         oracle._check_complete()
         return oracle

@@ -126,11 +126,21 @@ async def test_nobody_delivers_before_reinspection_not_even_a_supervisor(bench, 
     assert "deliver" not in (await bench.get(order, "supervisor"))["allowed_actions"]
 
 
-async def test_escalate_answers_a_clear_409_until_cases_land(bench):
+async def test_escalating_a_repair_proposes_a_linked_case_once(bench):
     order = await bench.order_in("repairing")
     response = await bench.act(order, "escalate", "engineer")
-    problem = assert_problem(response, 409, "cases_unavailable")
-    assert "not available yet" in problem["detail"]
+    assert response.status_code == 201, response.text
+    case = response.json()
+    assert (case["status"], case["source"]["type"], case["source"]["id"]) == (
+        "proposed",
+        "repair_order",
+        order["id"],
+    )
+    seen = await bench.get(order, "clerk")
+    assert (seen["status"], seen["case"]["id"]) == ("repairing", case["id"])
+    assert "case" not in await bench.get(order, "customer")
+    again = await bench.act(order, "escalate", "clerk")
+    assert_problem(again, 409, "conflict")
 
 
 # --- the warranty decision ---------------------------------------------------------------

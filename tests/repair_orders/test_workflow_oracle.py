@@ -4,8 +4,7 @@ The grid is written from the SPEC's table, not read from app/domain/repair_order
 The objects are repair orders of users["customer"]'s company, assigned to users["engineer"] (so
 "engineer" is the assignee; an unassigned `received` order is invisible to engineers, 404);
 `cancelled` is reached from `assigned`. Role first (403), then state (409), then the action's
-own condition. `escalate` is written as it will answer once the cases resource lands; until then
-its 200 cells answer 409 `cases_unavailable` (see `pending`).
+own condition. `escalate` answers the proposed case (201); the order keeps its state.
 """
 
 from collections.abc import Mapping
@@ -91,7 +90,6 @@ ORACLE = Oracle.parse(
         "escalate": {s: s for s in STATES if s not in ("closed", "cancelled")},
     },
     aliases={"office": ("clerk", "supervisor")},
-    pending={"escalate": "cases_unavailable"},
 )
 
 
@@ -121,6 +119,7 @@ RECIPE = Recipe(
     body=_valid_body,
     outsiders=_outsiders,
     cast=_cast,
+    answers_elsewhere={"escalate": 201},
 )
 
 

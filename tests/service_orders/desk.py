@@ -32,6 +32,8 @@ def default_body(action: str, kind: str = "remote", assignee: Any = None) -> dic
         return {"resolution": "Fixed"}
     if action == "confirm":
         return {"channel": "phone"}
+    if action == "escalate":
+        return {"criteria": ["repeat_failure"], "summary": "Third visit for the same fault"}
     return None
 
 

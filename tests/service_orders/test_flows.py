@@ -20,7 +20,7 @@ async def test_remote_service_from_call_to_closed(client, factory, users):
     assert order["owner_id"] == str(users["clerk"].id)
     assert order["due_at"] and order["sla"]["response_due_at"]
     assert order["sla"]["state"] == "ok"
-    assert set(order["allowed_actions"]) == {"assign", "hold", "cancel"} - {"hold"}
+    assert set(order["allowed_actions"]) == {"assign", "hold", "cancel", "escalate"} - {"hold"}
     oid = order["id"]
 
     r = await act(client, clerk, oid, "assign", {"assignee_id": str(users["engineer"].id)})

@@ -27,7 +27,7 @@ async def test_onsite_report_is_signed_and_confirmed(desk, users):
     assert after["signoff"]["record_sha256"] == hashlib.sha256(record.encode()).hexdigest()
     assert after["signoff"]["record_matches"] is True
     assert after["confirmation"]["channel"] == "signature"
-    assert set(after["allowed_actions"]) == set()  # engineers do not close
+    assert set(after["allowed_actions"]) == {"escalate"}  # engineers do not close
     event = (await desk.events(order))[-1]
     assert (event["action"], event["from_status"], event["to_status"]) == (
         "report",
@@ -35,7 +35,7 @@ async def test_onsite_report_is_signed_and_confirmed(desk, users):
         "confirmed",
     )
     assert event["changes"]["signer_name"] == "Zhao Min"
-    assert set((await desk.get(order))["allowed_actions"]) == {"close"}
+    assert set((await desk.get(order))["allowed_actions"]) == {"close", "escalate"}
 
 
 async def test_onsite_report_needs_record_and_signature(desk):

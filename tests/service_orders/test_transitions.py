@@ -10,9 +10,9 @@ from tests.support import assert_problem
 
 # What the (new) assignee may do after a re-assign.
 ASSIGNEE_MAY = {
-    "assigned": {"start", "hold"},
-    "in_progress": {"hold", "report"},
-    "on_hold": {"resume"},
+    "assigned": {"start", "hold", "escalate"},
+    "in_progress": {"hold", "report", "escalate"},
+    "on_hold": {"resume", "escalate"},
 }
 
 
@@ -26,7 +26,7 @@ async def test_another_engineer_on_an_assigned_order_has_no_actions(desk, factor
     assert (
         await desk.client.get(f"{API}/{order['id']}", headers=desk.headers("engineer"))
     ).status_code == 404
-    assert set((await desk.get(order, other))["allowed_actions"]) == {"start", "hold"}
+    assert set((await desk.get(order, other))["allowed_actions"]) == {"start", "hold", "escalate"}
 
 
 async def _last_event(desk: Desk, order: dict, count_before: int) -> dict:
@@ -209,7 +209,7 @@ async def test_reopen_sends_a_reported_order_back_to_work(desk, users, who):
     count = len(await desk.events(order))
     after = await desk.do(order, "reopen", who, {"reason": "Still jams"})
     assert after["status"] == "in_progress"
-    expected = {"clerk": {"assign", "hold", "cancel"}, "customer": set()}[who]
+    expected = {"clerk": {"assign", "hold", "cancel", "escalate"}, "customer": set()}[who]
     assert set(after["allowed_actions"]) == expected
     event = await _last_event(desk, order, count)
     assert (event["action"], event["from_status"], event["to_status"]) == (

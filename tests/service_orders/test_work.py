@@ -105,7 +105,7 @@ async def test_an_engineers_open_work_comes_in_the_order_they_need_it(client, fa
     assert [i["order"]["number"] for i in items] == [o["number"] for o in expected]
     assert [i["today"] for i in items] == [True, True] + [False] * 7
     by_number = {i["order"]["number"]: i["order"] for i in items}
-    assert by_number[urgent["number"]]["allowed_actions"] == ["start", "hold"]
+    assert by_number[urgent["number"]]["allowed_actions"] == ["start", "hold", "escalate"]
     assert by_number[held["number"]]["sla"]["paused"] is True
     assert by_number[waiting["number"]]["status"] == "reported"
 

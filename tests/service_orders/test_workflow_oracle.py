@@ -47,6 +47,9 @@ ORACLE = Oracle.parse(
     cancel   office    200  200       200          200      409       409        409     409
     cancel   engineer  404  403       403          403      403       403        403     403
     cancel   customer  200  403       403          403      409       409        409     409
+    escalate office    200  200       200          200      200       200        409     409
+    escalate engineer  404  200       200          200      200       200        409     409
+    escalate customer  403  403       403          403      403       403        403     403
     """,
     targets={
         # re-assigning keeps the state
@@ -64,6 +67,10 @@ ORACLE = Oracle.parse(
         "reopen": {"reported": "in_progress"},
         "close": {"confirmed": "closed"},
         "cancel": {s: "cancelled" for s in ("new", "assigned", "in_progress", "on_hold")},
+        # proposes a difficult case; the order keeps its state
+        "escalate": {
+            s: s for s in ("new", "assigned", "in_progress", "on_hold", "reported", "confirmed")
+        },
     },
     aliases={"office": ("clerk", "supervisor")},
 )
@@ -108,6 +115,7 @@ RECIPE = Recipe(
     body=_valid_body,
     outsiders=_outsiders,
     cast=_cast,
+    answers_elsewhere={"escalate": 201},
 )
 
 TestServiceOrderWorkflow = workflow_checks(ORACLE, RECIPE, SERVICE_ORDER)

@@ -8,6 +8,7 @@ import app.db.models.naming  # noqa: F401  (first: it names the constraints of e
 from app.db.models import indexes as _indexes  # noqa: F401  (attaches the list indexes)
 from app.db.models.auth import KnownLoginAddress, LoginFailure, RefreshToken, TokenFamily
 from app.db.models.calendar import CalendarSetting
+from app.db.models.cases import Case, CaseAction, CaseCriterion, CaseStatus
 from app.db.models.complaints import Complaint
 from app.db.models.events import Event, Record
 from app.db.models.idempotency import IdempotencyRecord
@@ -44,6 +45,10 @@ __all__ = [
     "STAFF_ROLES",
     "CalendarSetting",
     "CallbackVisit",
+    "Case",
+    "CaseAction",
+    "CaseCriterion",
+    "CaseStatus",
     "Complaint",
     "Customer",
     "Device",

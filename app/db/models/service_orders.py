@@ -60,6 +60,7 @@ class ServiceOrderAction(StrEnum):
     reopen = "reopen"
     close = "close"
     cancel = "cancel"
+    escalate = "escalate"
 
 
 class ServiceOrder(Entity, table=True):

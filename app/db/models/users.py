@@ -3,7 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from sqlalchemy import String
+from sqlalchemy import String, text
 from sqlmodel import Field
 
 from app.db.models.base import Entity
@@ -35,3 +35,15 @@ class User(Entity, table=True):
     service_account: bool = False
     client_secret_hash: str | None = Field(default=None, sa_type=String(255))
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Who may take a difficult case over from whom (escalation goes to a higher level): staff
+    # start at 1, supervisors at 2 (DEFAULT_AUTHORITY); supervisors change it.
+    authority_level: int = Field(
+        default=1, sa_column_kwargs={"default": None, "server_default": text("1")}
+    )
+
+
+DEFAULT_AUTHORITY = {Role.supervisor: 2}
+
+
+def default_authority(role: Role) -> int:
+    return DEFAULT_AUTHORITY.get(role, 1)

@@ -18,6 +18,7 @@ from sqlmodel import col
 from app.db.models import (
     OFFICE_ROLES,
     CallbackVisit,
+    Case,
     Complaint,
     Customer,
     Device,
@@ -113,6 +114,13 @@ def staff_only(user: User) -> ColumnElement[bool]:
     return false() if user.role == Role.customer else true()
 
 
+def _handled_or_proposed(user: User) -> ColumnElement[bool]:
+    # Cases are internal: customers never see one; engineers those they handle or proposed.
+    if user.role == Role.customer:
+        return false()
+    return or_(col(Case.handler_id) == user.id, col(Case.proposed_by_id) == user.id)
+
+
 def _only_oneself(user: User) -> ColumnElement[bool]:
     return col(User.id) == user.id if user.role == Role.customer else true()
 
@@ -151,6 +159,7 @@ register_scope(CallbackVisit, _visits)
 # Engineers see the complaints they handle (or worked on).
 register_scope(Complaint, assigned_or_worked_on(Complaint, assignee="handler_id"))
 register_scope(ExternalRepair, _attempts_of_assigned_repairs)
+register_scope(Case, _handled_or_proposed)
 register_scope(User, _only_oneself)  # a customer user sees only itself among users
 # Events and records carry the customer of their object, but are never read through here: the
 # timeline loads its object through that object's rule first and then filters by customer_id,

@@ -16,3 +16,5 @@ class NotificationKind(StrEnum):
     complaint_reported = "complaint_reported"
     external_follow_up_due = "external_follow_up_due"
     external_overdue = "external_overdue"
+    case_proposed = "case_proposed"
+    case_assigned = "case_assigned"

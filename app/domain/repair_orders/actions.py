@@ -13,13 +13,12 @@ from app.db.models import Device, RepairOrder, Role, User
 from app.db.models.repairs import RepairOrderStatus, RepairOutcome, RepairRoute, RouteReason
 from app.db.types import utcnow
 from app.domain.actions import Step, Subject
-from app.domain.errors import Conflict, ValidationFailed
+from app.domain.errors import ValidationFailed
 from app.domain.external_repairs.attempts import plan_attempt
 from app.domain.repair_orders.schemas import (
     CloseBody,
     DeliverBody,
     DiagnoseBody,
-    EscalateBody,
     FinishRepairBody,
     ReinspectBody,
     ReinspectionResult,
@@ -38,11 +37,6 @@ from app.domain.visits.service import plan_survey_for_closed
 REPAIR_ORDERS = Subject(REPAIR_ORDER, RepairOrder, get_order)
 Changes = dict[str, Any] | None
 Order = Step[RepairOrder]
-
-
-class CasesUnavailable(Conflict):
-    code = "cases_unavailable"
-    title = "Difficult cases are not available yet"
 
 
 def _check_route_reason(reason: RouteReason | None, in_warranty: bool | None) -> None:
@@ -189,10 +183,3 @@ async def close(step: Order, body: CloseBody | None) -> Changes:
 async def cancel(step: Order, body: ReasonBody) -> Changes:
     step.obj.cancel_reason = body.reason
     return {"reason": body.reason}
-
-
-@REPAIR_ORDER.handles("escalate")
-async def escalate(step: Order, body: EscalateBody) -> Changes:
-    """Propose a difficult case from this order (SPEC §4.4). The lead replaces this body with
-    the cases helper's `propose_from_order` at merge; until then a clear 409."""
-    raise CasesUnavailable("difficult cases are not available yet")

@@ -16,6 +16,7 @@ from app.db.models.repairs import (
     RepairRoute,
     RouteReason,
 )
+from app.domain.cases.schemas import CaseLink
 from app.domain.devices.schemas import DeviceFields, SerialNumber
 from app.domain.schemas import (
     ExternalRef,
@@ -44,16 +45,6 @@ class DeliveryMethod(StrEnum):
     pickup = "pickup"
     courier = "courier"
     onsite = "onsite"
-
-
-class CaseCriterion(StrEnum):
-    repeat_failure = "repeat_failure"
-    sla_breached = "sla_breached"
-    multiple_visits = "multiple_visits"
-    key_customer = "key_customer"
-    safety_risk = "safety_risk"
-    beyond_authority = "beyond_authority"
-    other = "other"
 
 
 class Intake(WriteModel):
@@ -131,13 +122,6 @@ class RepairConfirmBody(WriteModel):
 class CloseBody(WriteModel):
     repair_summary: Text | None = Field(
         default=None, description="needed when the order has none yet (e.g. a vendor repair)"
-    )
-
-
-class EscalateBody(WriteModel):
-    summary: Reason
-    criteria: list[CaseCriterion] = Field(
-        default_factory=lambda: [CaseCriterion.other], min_length=1, max_length=7
     )
 
 
@@ -263,6 +247,7 @@ class RepairOrderRead(StaffFieldsModel):
     parts: list[PartRead] = Field(description="customers: only the parts billed to them")
     parts_total: PartTotals
     external_ref: str | None = StaffOnly("the key the department's ERP/CRM uses")
+    case: CaseLink | None = StaffOnly("the difficult case the order was escalated into")
     version: int
     created_at: datetime
     updated_at: datetime

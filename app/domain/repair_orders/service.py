@@ -18,6 +18,8 @@ from app.db.models.repairs import BilledTo, RepairOrderStatus, RepairRoute
 from app.db.repositories.locks import lock_row
 from app.db.repositories.scoping import select_visible
 from app.db.types import utcnow
+from app.domain.cases.links import load_case_links
+from app.domain.cases.schemas import CaseLink
 from app.domain.common import ensure_unique, get_for_field, get_or_404, text_search
 from app.domain.devices.schemas import DeviceCreate
 from app.domain.devices.service import create_device
@@ -110,6 +112,7 @@ class RepairView:
 
     people: People = field(default_factory=dict)
     parts: dict[uuid.UUID, list[RepairPart]] = field(default_factory=dict)
+    cases: dict[Any, CaseLink] = field(default_factory=dict)
 
 
 def _people_named_by(order: RepairOrder) -> list[uuid.UUID | None]:
@@ -130,6 +133,7 @@ async def view_for(session: AsyncSession, orders: Sequence[RepairOrder]) -> Repa
         )
         for part in rows.all():
             view.parts.setdefault(part.repair_order_id, []).append(part)
+        view.cases = await load_case_links(session, RepairOrder.object_type, [o.id for o in orders])
     return view
 
 
@@ -196,6 +200,8 @@ def to_read(order: RepairOrder, user: User, view: RepairView) -> RepairOrderRead
         "parts_total": totals,
         "allowed_actions": REPAIR_ORDER.allowed_actions(order, user),
     }
+    if staff:  # StaffOnly: a computed value is sent unless left out here
+        computed["case"] = view.cases.get(order.id)
     return read_for(RepairOrderRead, order, staff=staff, **computed)
 
 

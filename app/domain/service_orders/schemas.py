@@ -12,6 +12,7 @@ from app.db.models import (
     ServiceOrderStatus,
     SlaState,
 )
+from app.domain.cases.schemas import CaseLink
 from app.domain.schemas import (
     ExternalRef,
     LongText,
@@ -174,6 +175,7 @@ class ServiceOrderRead(StaffFieldsModel):
     cancel_reason: str | None
     closed_at: datetime | None
     external_ref: str | None = StaffOnly("the key the department's ERP/CRM uses")
+    case: CaseLink | None = StaffOnly("the difficult case the order was escalated into")
     version: int
     created_at: datetime
     updated_at: datetime

@@ -32,6 +32,8 @@ from app.db.repositories.locks import lock_row
 from app.db.repositories.scoping import select_visible
 from app.db.types import utcnow
 from app.domain.calendar import BusinessCalendar
+from app.domain.cases.links import load_case_links
+from app.domain.cases.schemas import CaseLink
 from app.domain.common import ensure_unique, get_for_field, get_or_404, require_version
 from app.domain.errors import Conflict, Forbidden, ValidationFailed
 from app.domain.events import add_created, apply_changes, record_event
@@ -118,6 +120,7 @@ class OrderView:
     pauses: dict[Any, list[SlaPause]] = field(default_factory=dict)
     signatures: dict[Any, bytes] = field(default_factory=dict)
     people: People = field(default_factory=dict)
+    cases: dict[Any, CaseLink] = field(default_factory=dict)
 
 
 def record_hash(service_record: str | None) -> str:
@@ -163,6 +166,7 @@ def to_read(order: ServiceOrder, user: User, view: OrderView) -> ServiceOrderRea
             paused=sla.open_pause(pauses) is not None,
             state=order.sla_state,
         )
+        computed["case"] = view.cases.get(order.id)
     return read_for(ServiceOrderRead, order, staff=staff, **computed)
 
 
@@ -207,6 +211,7 @@ async def view_for(
     view = OrderView(calendar=await sla.load_calendar(session))
     view.pauses = await sla.load_pauses(session, [o.id for o in orders])
     view.people = await load_people(session, [i for o in orders for i in _people_named_by(o)])
+    view.cases = await load_case_links(session, ServiceOrder.object_type, [o.id for o in orders])
     if with_signature:
         ids = [o.id for o in orders if o.signoff]
         if ids:

@@ -151,6 +151,16 @@ SERVICE_ORDER = register(
                 guard=_customer_only_while_new,
                 guard_description="customers only while the order is new",
             ),
+            Action(
+                "escalate",
+                frozenset({S.new, S.assigned, S.in_progress, S.on_hold, S.reported, S.confirmed}),
+                None,
+                ENGINEER | OFFICE,
+                Label("Escalate to a difficult case", "升级为疑难案件"),
+                guard=assignee_if_engineer,
+                guard_description="office, or the assignee; proposes a difficult case, the "
+                "order keeps its state",
+            ),
         ),
     )
 )

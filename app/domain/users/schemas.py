@@ -26,6 +26,13 @@ class UserCreate(WriteModel):
         description="an integration: logs in with the client-credentials grant; the secret is "
         "returned once in the response",
     )
+    authority_level: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="who a difficult case may be escalated to (higher is more); default by role: "
+        "engineers and clerks 1, supervisors 2",
+    )
 
     @model_validator(mode="after")
     def _credentials(self) -> "UserCreate":
@@ -37,12 +44,19 @@ class UserCreate(WriteModel):
 
 
 class UserUpdate(PatchModel):
-    not_nullable = frozenset({"name", "role", "active"})
+    not_nullable = frozenset({"name", "role", "active", "authority_level"})
 
     name: Name | None = None
     role: Role | None = None
     active: bool | None = None
     customer_id: uuid.UUID | None = None
+    authority_level: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="who a difficult case may be escalated to (higher is more); default by role: "
+        "engineers and clerks 1, supervisors 2",
+    )
 
 
 class PasswordChange(WriteModel):
@@ -58,6 +72,7 @@ class UserRead(ReadModel):
     customer_id: uuid.UUID | None
     active: bool
     service_account: bool
+    authority_level: int = Field(description="escalation goes to a higher level")
     last_login_at: datetime | None
     version: int
     created_at: datetime

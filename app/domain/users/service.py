@@ -7,6 +7,7 @@ from sqlmodel import col
 
 from app.auth.passwords import hash_password, new_secret, verify_password
 from app.db.models import Customer, Role, User
+from app.db.models.users import default_authority
 from app.db.repositories.scoping import select_visible
 from app.domain.auth.service import revoke_all_sessions
 from app.domain.common import (
@@ -77,6 +78,7 @@ async def create_user(session: AsyncSession, actor: User | None, data: UserCreat
         role=data.role,
         customer_id=data.customer_id,
         service_account=data.service_account,
+        authority_level=data.authority_level or default_authority(data.role),
         password_hash=await hash_password(data.password) if data.password else None,
         client_secret_hash=await hash_password(secret) if secret else None,
     )
@@ -118,6 +120,8 @@ async def update_user(
     ):
         raise Conflict("Supervisors cannot demote or deactivate themselves; ask another one")
     role = values.get("role", user.role)
+    if role != user.role and "authority_level" not in values:
+        values["authority_level"] = default_authority(role)  # a new role starts at its level
     if role != Role.customer and "customer_id" not in values:
         values["customer_id"] = None
     await _check_customer_link(session, actor, role, values.get("customer_id", user.customer_id))
