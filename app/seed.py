@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.passwords import hash_password
 from app.db.models import Customer, Device, Role, User, Vendor
+from app.db.models.users import default_authority
 
 # Published in the README: only for dev/test databases (`aftercare seed-demo` enforces it).
 DEMO_PASSWORD = "aftercare-demo"
@@ -89,6 +90,7 @@ async def seed_demo(
                 role=role,
                 password_hash=shared_hash or await hash_password(own),
                 customer_id=acme.id if role == Role.customer else None,
+                authority_level=default_authority(role),
             )
         )
         logins.append((email, own, role.value))

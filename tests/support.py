@@ -15,6 +15,7 @@ from app.auth.passwords import hash_password
 from app.auth.tokens import create_access_token
 from app.config import Settings
 from app.db.models import Customer, Device, Role, User, Vendor
+from app.db.models.users import default_authority
 
 PASSWORD = "correct-horse-battery"
 
@@ -61,6 +62,7 @@ class Factory:
                 "role": role,
                 "password_hash": await hash_password(PASSWORD),
                 "customer_id": customer.id if customer else None,
+                "authority_level": default_authority(role),
                 **fields,
             }
         )

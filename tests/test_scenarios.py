@@ -144,3 +144,103 @@ async def test_a_device_through_two_stations_and_back_only_after_reinspection(
     assert first.name not in seen and second.name not in seen and "120.50" not in seen
     hidden = await client.get(f"{API}{er}", headers=customer)
     assert hidden.status_code == 404
+
+
+async def _closed_repair(client: Any, users: Any, factory: Any) -> dict[str, Any]:
+    clerk, engineer = factory.headers(users["clerk"]), factory.headers(users["engineer"])
+    order = await _post(
+        client,
+        clerk,
+        "/repair-orders",
+        {
+            "customer_id": str(users["customer"].customer_id),
+            "device": {"serial_number": f"SN-{uuid.uuid4().hex[:8]}", "model": "Scanner S2"},
+            "fault_description": "lamp flickers",
+            "intake": {"appearance": "clean", "configuration": "standard", "accessories": []},
+        },
+        status=201,
+    )
+    ro = f"/repair-orders/{order['id']}"
+    await _post(client, clerk, f"{ro}/assign", {"assignee_id": str(users["engineer"].id)})
+    await _post(client, engineer, f"{ro}/diagnose", {"diagnosis": "lamp", "route": "in_house"})
+    await _post(client, engineer, f"{ro}/start_repair", {})
+    await _post(
+        client, engineer, f"{ro}/finish_repair", {"outcome": "repaired", "summary": "new lamp"}
+    )
+    await _post(client, engineer, f"{ro}/reinspect", {"result": "pass", "notes": "steady"})
+    await _post(client, clerk, f"{ro}/deliver", {"to": "Han Mei", "method": "courier"})
+    await _post(client, clerk, f"{ro}/confirm", {"channel": "phone"})
+    return dict(await _post(client, clerk, f"{ro}/close", {}))
+
+
+async def test_a_bad_callback_becomes_a_complaint_and_then_an_escalated_case(
+    client, factory, users
+):
+    clerk, engineer = factory.headers(users["clerk"]), factory.headers(users["engineer"])
+    supervisor, customer = factory.headers(users["supervisor"]), factory.headers(users["customer"])
+    order = await _closed_repair(client, users, factory)
+
+    # The callback: planned for the closed order, and a detractor answer with a complaint.
+    now = datetime.now(UTC)
+    window = {"closed_from": (now - timedelta(hours=1)).isoformat()}
+    window["closed_to"] = (now + timedelta(hours=1)).isoformat()
+    batch = await _post(client, clerk, "/visits/plan-batch", {**window, "method": "phone"})
+    assert batch == {"planned": 1, "skipped": 0}
+    [visit] = (await _get(client, clerk, "/visits"))["items"]
+    assert visit["repair_order_ids"] == [order["id"]]
+    answer = {
+        "reached": True,
+        "feedback": "the lamp flickers again",
+        "scores": {"overall": 2, "response_speed": 3, "professionalism": 3, "attitude": 4},
+        "nps": 4,
+        "complaint": {"description": "the same fault came back", "severity": "high"},
+    }
+    recorded = await _post(client, clerk, f"/visits/{visit['id']}/record", answer)
+    assert recorded["nps_category"] == "detractor"
+    complaint_id = recorded["complaint_id"]
+
+    # The complaint nobody retyped: it carries the visit and the order.
+    cp = f"/complaints/{complaint_id}"
+    complaint = await _get(client, clerk, cp)
+    assert (complaint["source"], complaint["visit_id"]) == ("callback", visit["id"])
+    assert complaint["repair_order_id"] == order["id"]
+    assess = {"authentic": True, "reasonable": True, "accepted": True}
+    await _post(client, clerk, f"{cp}/assess", assess)
+    analysis = {
+        "cause_analysis": "a batch of faulty lamps",
+        "handler_id": str(users["engineer"].id),
+    }
+    await _post(client, clerk, f"{cp}/analyze", analysis)
+
+    # Beyond its handler: a difficult case, confirmed, assigned, escalated to a supervisor.
+    case = await _post(
+        client,
+        clerk,
+        "/cases",
+        {
+            "source_type": "complaint",
+            "source_id": complaint_id,
+            "criteria": ["repeat_failure", "beyond_authority"],
+            "summary": "faulty lamp batch across customers",
+        },
+        status=201,
+    )
+    cs = f"/cases/{case['id']}"
+    await _post(client, supervisor, f"{cs}/confirm", {})
+    await _post(client, clerk, f"{cs}/assign", {"handler_id": str(users["engineer"].id)})
+    up = {"reason": "needs a recall decision", "to_user_id": str(users["supervisor"].id)}
+    escalated = await _post(client, engineer, f"{cs}/escalate", up)
+    assert escalated["level"] == 2
+    assert [(e["to"]["id"], e["reason"]) for e in escalated["escalations"]] == [
+        (str(users["supervisor"].id), "needs a recall decision")
+    ]
+    assert (await client.get(f"{API}{cs}", headers=customer)).status_code == 404
+
+    # Every step is in the timelines.
+    for path, expected in (
+        (f"/visits/{visit['id']}/timeline", ["created", "record"]),
+        (f"{cp}/timeline", ["created", "assess", "analyze"]),
+        (f"{cs}/timeline", ["created", "confirm", "assign", "escalate"]),
+    ):
+        actions = [e["action"] for e in (await _get(client, clerk, path, limit=100))["items"]]
+        assert actions[: len(expected)] == expected, (path, actions)

@@ -27,7 +27,7 @@ ORDER = {
     "confirmation", "hold_message", "cancel_reason", "closed_at", "version", "created_at",
     "updated_at", "allowed_actions",
 }  # fmt: skip
-STAFF_ONLY_ORDER = {"sla", "hold_reason", "external_ref"}
+STAFF_ONLY_ORDER = {"sla", "hold_reason", "external_ref", "case"}
 ENTRY = {
     "type", "at", "actor_id", "actor", "action", "from_status", "to_status", "changes", "people",
     "record",
@@ -39,7 +39,7 @@ RECORD = {
 NOTIFICATION = {"id", "kind", "title", "body", "object_type", "object_id", "created_at", "read_at"}
 ME = {
     "id", "email", "name", "role", "customer_id", "active", "service_account", "last_login_at",
-    "version", "created_at", "updated_at", "allowed_actions",
+    "authority_level", "version", "created_at", "updated_at", "allowed_actions",
 }  # fmt: skip
 HOLD_REASON = "Customer owes us for the last repair"
 HOLD_MESSAGE = "We are waiting for a spare part"
