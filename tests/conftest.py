@@ -10,7 +10,7 @@ import asyncio
 import os
 import secrets
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.db.migrate import upgrade_to_head
 from app.db.models import Role, User, metadata
 from app.db.session import create_engine, create_sessionmaker
@@ -143,3 +143,14 @@ def factory(sessionmaker: async_sessionmaker[AsyncSession], app: Any) -> Factory
 async def users(factory: Factory) -> dict[str, User]:
     """One user per role; the customer user belongs to its own company."""
     return {role.value: await factory.user(role) for role in Role}
+
+
+@pytest.fixture
+def survey_on_close(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """VISITS_SURVEY_ON_CLOSE on: closing a service or repair order plans an online survey
+    (read through get_settings(), as the close handlers have no request)."""
+    monkeypatch.setenv("VISITS_SURVEY_ON_CLOSE", "true")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.delenv("VISITS_SURVEY_ON_CLOSE")
+    get_settings.cache_clear()

@@ -18,13 +18,13 @@ from app.domain.repair_orders.schemas import (
     ProcessRecordRead,
     ReinspectBody,
     RepairAssignBody,
-    RepairConfirmBody,
     RepairOrderCreate,
     RepairOrderRead,
     SendOutBody,
     WarrantyOverrideBody,
 )
 from app.domain.schemas import EmptyBody, Page, ReasonBody, read_for
+from app.domain.service_orders.schemas import ConfirmBody
 from app.http.actions import ActionCall, action_runner
 from app.http.deps import IfMatch, Paging, Session, require_json_body, set_etag
 from app.routers.escalation import add_escalate_route
@@ -179,7 +179,7 @@ async def deliver_repair_order(order_id: uuid.UUID, body: DeliverBody, act: Act)
 
 @router.post("/{order_id}/confirm")
 async def confirm_repair_order(
-    order_id: uuid.UUID, act: Act, body: RepairConfirmBody | None = None
+    order_id: uuid.UUID, act: Act, body: ConfirmBody | None = None
 ) -> RepairOrderRead:
     """Record the customer's confirmation (office, with the channel) or confirm (customer)."""
     return await act("confirm", order_id, body)

@@ -1,19 +1,6 @@
 """VISITS_SURVEY_ON_CLOSE reaches repair orders too: closing one plans the customer's online
 survey, once (docs/visits.md)."""
 
-import pytest
-
-from app.config import get_settings
-
-
-@pytest.fixture
-def survey_on_close(monkeypatch):
-    monkeypatch.setenv("VISITS_SURVEY_ON_CLOSE", "true")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.delenv("VISITS_SURVEY_ON_CLOSE")
-    get_settings.cache_clear()
-
 
 async def test_closing_a_repair_order_plans_no_survey_by_default(client, bench, users, factory):
     await bench.order_in("closed")

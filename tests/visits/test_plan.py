@@ -4,9 +4,6 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from app.config import get_settings
 from app.db.models import Device, RepairOrder
 from app.db.models.repairs import RepairOrderStatus
 from tests.conftest import IS_POSTGRES
@@ -145,15 +142,6 @@ async def test_plan_batch_refuses_bad_windows(client, factory, users):
     ):
         response = await client.post(f"{API}/plan-batch", json=body, headers=clerk)
         assert_problem(response, 422, "validation_error")
-
-
-@pytest.fixture
-def survey_on_close(monkeypatch):
-    monkeypatch.setenv("VISITS_SURVEY_ON_CLOSE", "true")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.delenv("VISITS_SURVEY_ON_CLOSE")
-    get_settings.cache_clear()
 
 
 async def test_closing_an_order_plans_no_survey_by_default(client, factory, users, desk):

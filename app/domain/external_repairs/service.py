@@ -21,7 +21,6 @@ from app.db.types import utcnow
 from app.domain.common import get_or_404
 from app.domain.errors import Forbidden, NotFound, ValidationFailed
 from app.domain.external_repairs.attempts import plan_attempt
-from app.domain.external_repairs.repair_order_moves import sent_out
 from app.domain.external_repairs.schemas import (
     ChaseRead,
     ContactRead,
@@ -32,6 +31,7 @@ from app.domain.external_repairs.schemas import (
 from app.domain.external_repairs.workflow import EXTERNAL_REPAIR
 from app.domain.filters import ListQuery, apply_filters
 from app.domain.pagination import PageParams, PageResult, paginate
+from app.domain.repair_orders.service import sent_out
 from app.domain.users.summaries import People, load_people
 
 SORTS = {

@@ -23,13 +23,13 @@ from app.domain.repair_orders.schemas import (
     ReinspectBody,
     ReinspectionResult,
     RepairAssignBody,
-    RepairConfirmBody,
     SendOutBody,
 )
 from app.domain.repair_orders.service import get_order
 from app.domain.repair_orders.warranty import decide_warranty
 from app.domain.repair_orders.workflow import REPAIR_ORDER
 from app.domain.schemas import EmptyBody, ReasonBody
+from app.domain.service_orders.schemas import ConfirmBody
 from app.domain.service_orders.sla import load_calendar
 from app.domain.timeline import Channel
 from app.domain.visits.service import plan_survey_for_closed
@@ -144,8 +144,8 @@ async def deliver(step: Order, body: DeliverBody) -> Changes:
 
 
 @REPAIR_ORDER.handles("confirm")
-async def confirm(step: Order, body: RepairConfirmBody | None) -> Changes:
-    body = body or RepairConfirmBody()
+async def confirm(step: Order, body: ConfirmBody | None) -> Changes:
+    body = body or ConfirmBody()
     if step.actor.role == Role.customer:
         channel = Channel.portal
     elif body.channel is None:

@@ -28,7 +28,6 @@ from app.domain.schemas import (
     StaffOnly,
     WriteModel,
 )
-from app.domain.timeline import Channel
 from app.domain.users.schemas import UserSummary
 
 Text = Annotated[str, Field(min_length=1, max_length=10_000)]
@@ -111,12 +110,6 @@ class ReinspectBody(WriteModel):
 class DeliverBody(WriteModel):
     to: Name = Field(description="who took the device")
     method: DeliveryMethod
-
-
-class RepairConfirmBody(WriteModel):
-    channel: Channel | None = Field(
-        default=None, description="how the customer confirmed (office: required; customer: none)"
-    )
 
 
 class CloseBody(WriteModel):

@@ -13,7 +13,16 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.db.models import OFFICE_ROLES, Customer, Device, RepairOrder, RepairPart, Role, User
+from app.db.models import (
+    OFFICE_ROLES,
+    Customer,
+    Device,
+    ExternalRepair,
+    RepairOrder,
+    RepairPart,
+    Role,
+    User,
+)
 from app.db.models.repairs import BilledTo, RepairOrderStatus, RepairRoute
 from app.db.repositories.locks import lock_row
 from app.db.repositories.scoping import select_visible
@@ -297,6 +306,20 @@ def order_event(
         changes=changes,
         public=public,
     )
+
+
+async def sent_out(
+    session: AsyncSession, actor: User, order: RepairOrder, attempt: ExternalRepair
+) -> None:
+    """A direct `POST /external-repairs` takes the order to `external` (the first attempt;
+    later ones find it there already). The caller holds the order's row lock."""
+    if order.status == RepairOrderStatus.external:
+        return
+    source = str(order.status)
+    order.status = RepairOrderStatus.external
+    # Which station is the department's business: the event names the attempt, not the vendor.
+    changes = {"external_repair_id": attempt.id, "attempt": attempt.attempt}
+    order_event(session, actor, order, "send_out", changes, from_status=source)
 
 
 async def vendor_returned(

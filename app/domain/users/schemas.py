@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import Field, model_validator
 
@@ -8,6 +9,17 @@ from app.db.models import Role
 from app.domain.schemas import Email, Name, PatchModel, ReadModel, WriteModel
 
 Password = str
+
+
+def _authority_level() -> Any:
+    """The optional `authority_level` of a create or an update (one definition for both)."""
+    return Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="who a difficult case may be escalated to (higher is more); default by role: "
+        "engineers and clerks 1, supervisors 2",
+    )
 
 
 class UserCreate(WriteModel):
@@ -26,13 +38,7 @@ class UserCreate(WriteModel):
         description="an integration: logs in with the client-credentials grant; the secret is "
         "returned once in the response",
     )
-    authority_level: int | None = Field(
-        default=None,
-        ge=1,
-        le=100,
-        description="who a difficult case may be escalated to (higher is more); default by role: "
-        "engineers and clerks 1, supervisors 2",
-    )
+    authority_level: int | None = _authority_level()
 
     @model_validator(mode="after")
     def _credentials(self) -> "UserCreate":
@@ -50,13 +56,7 @@ class UserUpdate(PatchModel):
     role: Role | None = None
     active: bool | None = None
     customer_id: uuid.UUID | None = None
-    authority_level: int | None = Field(
-        default=None,
-        ge=1,
-        le=100,
-        description="who a difficult case may be escalated to (higher is more); default by role: "
-        "engineers and clerks 1, supervisors 2",
-    )
+    authority_level: int | None = _authority_level()
 
 
 class PasswordChange(WriteModel):
