@@ -191,6 +191,10 @@ async def seed_orders(url: str, start: int, stop: int) -> None:
             "FROM service_orders o WHERE (o.status = 'on_hold' OR hashtext(o.number) % 20 = 0) "
             "AND NOT EXISTS (SELECT 1 FROM sla_pauses p WHERE p.order_id = o.id)"
         )
+        await conn.execute(
+            "UPDATE service_orders o SET has_pauses = true WHERE NOT o.has_pauses "
+            "AND EXISTS (SELECT 1 FROM sla_pauses p WHERE p.order_id = o.id)"
+        )
         await conn.execute("VACUUM ANALYZE")
     finally:
         await conn.close()

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.config import Settings, get_settings
 from app.db.migrate import upgrade_to_head
 from app.db.models import Role, User, metadata
+from app.db.reference_cache import _CACHES, listen_for_changes
 from app.db.session import create_engine, create_sessionmaker
 from app.domain.service_orders.sla import seed_default_policies
 from app.main import create_app
@@ -87,6 +88,34 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_sessionmaker(engine)
 
 
+@pytest.fixture(scope="session", autouse=True)
+async def _live_caches(engine: AsyncEngine) -> AsyncIterator[None]:
+    """On PostgreSQL the suite runs with the per-process caches listening, as the app does
+    (app/db/reference_cache.py), so every test also checks the cached answers."""
+    if not IS_POSTGRES:
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(listen_for_changes(engine, stop))
+    for _ in range(200):
+        caches = _CACHES.get(engine.sync_engine)
+        if caches and all(c.live for c in caches.values()):
+            break
+        await asyncio.sleep(0.025)
+    else:
+        raise RuntimeError("the caches did not start listening")
+    yield
+    stop.set()
+    await task
+
+
+def _drop_cached_rows(engine: AsyncEngine) -> None:
+    """The suite empties tables past the ORM (like psql would): drop the caches at once rather
+    than when the notices arrive, so the next test starts from what is in the database."""
+    for cache in _CACHES.get(engine.sync_engine, {}).values():
+        cache.invalidate()
+
+
 @pytest.fixture(autouse=True)
 async def _empty_tables(
     engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
@@ -95,6 +124,7 @@ async def _empty_tables(
     async with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             await conn.execute(table.delete())
+    _drop_cached_rows(engine)
     # The migrations seed the default SLA policies; put them back for the next test.
     async with sessionmaker() as session:
         await seed_default_policies(session)

@@ -1,5 +1,10 @@
-"""Who is calling: the bearer token is checked, then the user is re-read from the database on
-every request, so a demoted, disabled or logged-out user loses access at once."""
+"""Who is calling: the bearer token is checked, then the user and the login are checked against
+the database on every request, so a demoted, disabled or logged-out user loses access at once.
+
+The check is answered from the process's LOGINS cache when it can be trusted
+(app/db/reference_cache.py): any change to `users` or `token_families`, anywhere, drops it —
+in this process the moment the changing transaction commits, in the others when its notice
+arrives (milliseconds)."""
 
 import uuid
 from collections.abc import Awaitable, Callable
@@ -7,16 +12,20 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col
 
 from app.auth.tokens import AccessClaims, InvalidToken, decode_access_token
 from app.db.models import Role, TokenFamily, User
+from app.db.reference_cache import LOGINS, cache_for, cache_models
 from app.domain.errors import Forbidden, NotAuthenticated
 from app.http.deps import Session
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+cache_models(LOGINS, User, TokenFamily)
+_USER_COLUMNS = tuple(attr.key for attr in inspect(User).column_attrs)
 
 
 async def current_user(
@@ -39,6 +48,28 @@ async def current_user(
 async def load_login(session: AsyncSession, claims: AccessClaims) -> User | None:
     """The token's user if it is active and, for a token naming a login (`sid`), that login
     exists, is this user's and has not been revoked; else None."""
+    cache = cache_for(session, LOGINS)
+    key = ("login", claims.user_id, claims.family_id)
+    row = cache.get(key) if cache else None
+    if row is not None:
+        return _attach(session, row)
+    generation = cache.generation if cache else 0
+    user = await _read_login(session, claims)
+    if user is not None and cache:
+        cache.put(key, {name: getattr(user, name) for name in _USER_COLUMNS}, generation)
+    return user
+
+
+def _attach(session: AsyncSession, row: dict[str, object]) -> User:
+    """The cached user as a clean persistent object of this session, as if just loaded."""
+    user = inspect(User).class_manager.new_instance()
+    user.__dict__.update(row)
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
+
+
+async def _read_login(session: AsyncSession, claims: AccessClaims) -> User | None:
     stmt = select(User).where(col(User.id) == claims.user_id, col(User.active).is_(True))
     if claims.family_id is not None:
         stmt = stmt.join(

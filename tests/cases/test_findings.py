@@ -91,6 +91,13 @@ async def test_an_sla_breach_is_proposed_once_and_a_rejection_is_not_undone(
     assert await _tick(sessionmaker) == 1
     [case] = await _cases(sessionmaker)
     assert (case.criteria, case.source_id, case.status) == (["sla_breached"], order.id, "proposed")
+    # The order shows the watcher's case, and only the breached one (the case is bookkeeping
+    # on the order: its version stays, so nobody's If-Match goes stale).
+    staff = factory.headers(users["supervisor"])
+    seen = (await client.get(f"/api/v1/service-orders/{order.id}", headers=staff)).json()
+    assert (seen["case"]["id"], seen["version"]) == (str(case.id), order.version)
+    untouched = (await client.get(f"/api/v1/service-orders/{fine.id}", headers=staff)).json()
+    assert untouched["case"] is None
     rejected = await client.post(
         f"/api/v1/cases/{case.id}/reject",
         json={"reason": "Customer delayed us"},

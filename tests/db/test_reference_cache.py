@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import text, update
 
 from app.db.models import OrderKind, Priority, SlaPolicy
-from app.db.reference_cache import _CACHES, listen_for_changes
+from app.db.reference_cache import _CACHES, REFERENCE, listen_for_changes
+from app.db.session import create_engine
 from app.domain.service_orders.sla import load_calendar, load_policy
-from tests.conftest import IS_POSTGRES
+from tests.conftest import DATABASE_URL, IS_POSTGRES
 from tests.http.test_query_counts import count_queries
 
 pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="notices are PostgreSQL's LISTEN/NOTIFY")
@@ -24,13 +25,29 @@ async def _until(condition) -> None:
 
 @pytest.fixture
 async def listening(engine):
-    stop = asyncio.Event()
-    task = asyncio.create_task(listen_for_changes(engine, stop))
-    await _until(lambda: engine.sync_engine in _CACHES and _CACHES[engine.sync_engine].live)
-    yield _CACHES[engine.sync_engine]
-    stop.set()
-    await task
-    assert not _CACHES[engine.sync_engine].live  # stopped: nothing is cached any more
+    """The suite's own listener (tests/conftest.py::_live_caches) keeps the caches live."""
+    cache = _CACHES[engine.sync_engine][REFERENCE]
+    assert cache.live
+    return cache
+
+
+async def test_nothing_is_cached_while_nobody_listens():
+    engine = create_engine(DATABASE_URL)
+    try:
+        stop = asyncio.Event()
+        task = asyncio.create_task(listen_for_changes(engine, stop))
+        await _until(
+            lambda: engine.sync_engine in _CACHES and _CACHES[engine.sync_engine][REFERENCE].live
+        )
+        caches = _CACHES[engine.sync_engine]
+        caches[REFERENCE].put("calendar", "cached", caches[REFERENCE].generation)
+        assert caches[REFERENCE].get("calendar") == "cached"
+        stop.set()
+        await task
+        assert not any(c.live for c in caches.values())
+        assert caches[REFERENCE].get("calendar") is None
+    finally:
+        await engine.dispose()
 
 
 async def _policy(sessionmaker) -> tuple[int, int]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.db.models.base import Entity
@@ -100,6 +100,16 @@ class ServiceOrder(Entity, table=True):
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     resolve_warning_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sla_state: SlaState = Field(default=SlaState.ok, sa_type=String(10))
+    # Whether the order has ever had an SLA pause (sla_pauses rows): most never do, and their
+    # reads then skip the pauses query. Set wherever a pause is added (actions.py).
+    has_pauses: bool = Field(
+        default=False, sa_column_kwargs={"default": None, "server_default": text("false")}
+    )
+    # Whether a difficult case was ever proposed about the order (cases.source_id): reads of the
+    # orders never escalated skip the case query. Set by the one place cases are proposed.
+    has_case: bool = Field(
+        default=False, sa_column_kwargs={"default": None, "server_default": text("false")}
+    )
     resolution: str | None = Field(default=None, sa_type=Text)
     service_record: str | None = Field(default=None, sa_type=Text)
     signoff: dict[str, Any] | None = Field(default=None, sa_type=JSONType)

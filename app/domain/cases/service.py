@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col
 
 from app.db.models import (
@@ -149,6 +151,7 @@ async def _propose(
     created = {"criteria": case.criteria, "summary": case.summary}
     if source:
         created |= {"source_type": source[0], "source_id": source[1]}
+        await _mark_source(session, SOURCES[source[0]], source[1])
     await add_created(session, actor, Case.object_type, case, created, public=False)
     notify(
         session,
@@ -161,6 +164,23 @@ async def _propose(
         ),
     )
     return case
+
+
+async def _mark_source(session: AsyncSession, model: type[Any], source_id: Any) -> None:
+    """Note on the order that it has a case (`has_case`, which lets order reads skip the case
+    query). Bookkeeping, not an edit of the order: no version or updated_at of its own."""
+    if not hasattr(model, "has_case"):
+        return
+    with session.no_autoflush:  # the order's own pending changes go in its one UPDATE
+        await session.execute(
+            update(model)
+            .where(model.id == source_id, model.has_case.is_(False))
+            .values(has_case=True, updated_at=model.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+    loaded = session.identity_map.get(identity_key(model, source_id))
+    if loaded is not None:
+        set_committed_value(loaded, "has_case", True)
 
 
 async def propose_from_order(

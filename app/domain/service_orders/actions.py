@@ -105,6 +105,7 @@ async def start(step: Order, _: EmptyBody | None) -> Changes:
 async def hold(step: Order, body: HoldBody) -> Changes:
     order, now = step.obj, utcnow()
     step.session.add(SlaPause(order_id=order.id, kind=PauseKind.hold, started_at=now))
+    order.has_pauses = True
     order.held_from = ServiceOrderStatus(step.from_status)
     order.hold_reason = body.reason
     order.hold_message = body.customer_message
@@ -156,6 +157,7 @@ async def report(step: Order, body: ReportBody) -> Changes:
             SlaPause(order_id=order.id, kind=PauseKind.awaiting_confirmation, started_at=now)
         )
         await session.flush()  # refresh_sla below must see the new pause
+        order.has_pauses = True  # after that flush: the order is written once, with its state
     order.resolution = body.resolution
     if body.service_record is not None:
         order.service_record = body.service_record

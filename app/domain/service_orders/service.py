@@ -209,9 +209,10 @@ async def view_for(
     session: AsyncSession, orders: Sequence[ServiceOrder], with_signature: bool = False
 ) -> OrderView:
     view = OrderView(calendar=await sla.load_calendar(session))
-    view.pauses = await sla.load_pauses(session, [o.id for o in orders])
+    view.pauses = await sla.load_pauses(session, orders)
     view.people = await load_people(session, [i for o in orders for i in _people_named_by(o)])
-    view.cases = await load_case_links(session, ServiceOrder.object_type, [o.id for o in orders])
+    escalated = [o.id for o in orders if o.has_case]
+    view.cases = await load_case_links(session, ServiceOrder.object_type, escalated)
     if with_signature:
         ids = [o.id for o in orders if o.signoff]
         if ids:
@@ -253,7 +254,7 @@ async def refresh_sla(
     clock fields then reach the database in one UPDATE, so an action bumps the version once.
     Flush new pauses first."""
     with session.no_autoflush:
-        pauses = (await sla.load_pauses(session, [order.id]))[order.id]
+        pauses = (await sla.load_pauses(session, [order]))[order.id]
         policy = await sla.load_policy(session, order.kind, order.priority)
         calendar = await sla.load_calendar(session)
     sla.apply_clock(order, pauses, calendar, policy)

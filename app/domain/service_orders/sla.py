@@ -32,7 +32,7 @@ from app.db.models import (
     SlaState,
     User,
 )
-from app.db.reference_cache import cache_for, cache_models
+from app.db.reference_cache import REFERENCE, cache_for, cache_models
 from app.db.types import utcnow
 from app.domain.calendar import BusinessCalendar, due_at
 from app.domain.events import record_event
@@ -43,7 +43,7 @@ from app.domain.service_orders.workflow import SERVICE_ORDER
 WARNING_SHARE = 0.75
 # Business minutes (a business day is 480): used when no policy row exists for a kind/priority.
 # Every order read needs these; they change a few times a year (app/db/reference_cache.py).
-cache_models(CalendarSetting, SlaPolicy)
+cache_models(REFERENCE, CalendarSetting, SlaPolicy)
 
 DEFAULT_SLA: dict[Priority, tuple[int, int]] = {
     Priority.urgent: (30, 480),
@@ -119,15 +119,16 @@ async def load_policy(
 
 
 async def load_pauses(
-    session: AsyncSession, order_ids: Sequence[object]
+    session: AsyncSession, orders: Sequence[ServiceOrder]
 ) -> dict[object, list[SlaPause]]:
-    """Every order's pause segments in one query."""
-    found: dict[object, list[SlaPause]] = {order_id: [] for order_id in order_ids}
-    if order_ids:
+    """Every order's pause segments in one query (none for orders that never paused)."""
+    found: dict[object, list[SlaPause]] = {order.id: [] for order in orders}
+    paused = [order.id for order in orders if order.has_pauses]
+    if paused:
         with session.no_autoflush:
             rows = await session.scalars(
                 select(SlaPause)
-                .where(col(SlaPause.order_id).in_(order_ids))
+                .where(col(SlaPause.order_id).in_(paused))
                 .order_by(col(SlaPause.started_at))
             )
         for pause in rows:

@@ -116,7 +116,7 @@ async def recompute_open_orders(
     if not orders:
         return 0
     calendar = await sla.load_calendar(session)
-    pauses = await sla.load_pauses(session, [o.id for o in orders])
+    pauses = await sla.load_pauses(session, orders)
     policies = {
         (p.kind, p.priority): (p.response_minutes, p.resolve_minutes)
         for p in await list_policies(session)
