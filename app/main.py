@@ -18,6 +18,7 @@ from app.http.idempotency import IdempotencyMiddleware
 from app.http.middleware import BodyGuardMiddleware, ObservabilityMiddleware
 from app.http.openapi import install_truthful_openapi
 from app.http.problems import install_problem_handlers
+from app.http.server import tune_garbage_collection
 from app.routers import (
     auth,
     cases,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker = asyncio.create_task(
                 run_watchers(app.state.sessionmaker, settings.sla_worker_interval_seconds, stop)
             )
+        tune_garbage_collection()
         yield
         stop.set()
         if worker is not None:

@@ -109,11 +109,22 @@ async def _live_caches(engine: AsyncEngine) -> AsyncIterator[None]:
     await task
 
 
-def _drop_cached_rows(engine: AsyncEngine) -> None:
-    """The suite empties tables past the ORM (like psql would): drop the caches at once rather
-    than when the notices arrive, so the next test starts from what is in the database."""
-    for cache in _CACHES.get(engine.sync_engine, {}).values():
-        cache.invalidate()
+async def _settle_caches(engine: AsyncEngine) -> None:
+    """The suite empties tables past the ORM (like psql would), and the notices of that arrive
+    a moment later. Wait for them, so that none lands in the middle of the next test: notices
+    are delivered in commit order, so once a marker sent after them has arrived, they have."""
+    caches = _CACHES.get(engine.sync_engine, {})
+    if not caches:
+        return
+    marker = secrets.token_hex(8)
+    async with engine.begin() as conn:
+        for channel in caches:
+            await conn.execute(text("SELECT pg_notify(:c, :m)"), {"c": channel, "m": marker})
+    for _ in range(400):
+        if all(c.last_notice == marker or not c.live for c in caches.values()):
+            return
+        await asyncio.sleep(0.005)
+    raise RuntimeError("the caches' notices did not arrive")
 
 
 @pytest.fixture(autouse=True)
@@ -124,11 +135,11 @@ async def _empty_tables(
     async with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             await conn.execute(table.delete())
-    _drop_cached_rows(engine)
     # The migrations seed the default SLA policies; put them back for the next test.
     async with sessionmaker() as session:
         await seed_default_policies(session)
         await session.commit()
+    await _settle_caches(engine)
 
 
 def build_app(engine: AsyncEngine, **setting_overrides: Any) -> Any:

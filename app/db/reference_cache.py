@@ -48,6 +48,7 @@ class ReferenceCache:
     def __init__(self) -> None:
         self.generation = 0
         self.live = False  # listening: notices of changes will arrive
+        self.last_notice: str | None = None  # the payload of the latest notice handled
         self._values: dict[Hashable, Any] = {}
 
     def get(self, key: Hashable) -> Any | None:
@@ -62,6 +63,10 @@ class ReferenceCache:
     def invalidate(self) -> None:
         self.generation += 1
         self._values.clear()
+
+    def on_notice(self, payload: str) -> None:
+        self.invalidate()
+        self.last_notice = payload
 
 
 _CACHES: "weakref.WeakKeyDictionary[Engine, dict[str, ReferenceCache]]" = (
@@ -131,7 +136,9 @@ async def listen_for_changes(engine: AsyncEngine, stop: asyncio.Event) -> None:
             conn = await asyncpg.connect(dsn, timeout=3)
             conn.add_termination_listener(lambda _, lost=lost: lost.set())
             for channel, cache in caches.items():
-                await conn.add_listener(channel, lambda *_, cache=cache: cache.invalidate())
+                await conn.add_listener(
+                    channel, lambda *notice, cache=cache: cache.on_notice(notice[-1])
+                )
             for cache in caches.values():
                 cache.invalidate()  # whatever changed while we were not listening
                 cache.live = True

@@ -5,11 +5,18 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
+from app.db.reference_cache import _CACHES
 from tests.service_orders.helpers import API, order_body
 
 
 @contextmanager
-def count_queries(engine):
+def count_queries(engine, cold: bool = True):
+    """The statements sent inside the block. With `cold`, the per-process caches are dropped
+    first (app/db/reference_cache.py), so counts are the worst case and do not depend on what
+    an earlier request happened to cache."""
+    if cold:
+        for cache in _CACHES.get(engine.sync_engine, {}).values():
+            cache.invalidate()
     statements: list[str] = []
 
     def before(conn, cursor, statement, *args):
