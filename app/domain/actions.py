@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import User
 from app.db.repositories.locks import lock_row
+from app.db.repositories.scoping import lock_on_read
 from app.domain.common import check_version
 from app.domain.events import record_event
 from app.domain.workflow import Workflow
@@ -76,8 +77,15 @@ async def perform(
     # outcome (409 invalid_transition, or 412 with If-Match) instead of racing it.
     if subject.lock_first is not None:
         await subject.lock_first(session, obj_id)
-    await lock_row(session, subject.model, obj_id)
-    obj = await subject.load(session, actor, obj_id)
+    if session.get_bind().dialect.name == "postgresql":
+        with lock_on_read(session, subject.model) as read_locked:  # lock and read: one statement
+            obj = await subject.load(session, actor, obj_id)
+        if not read_locked():  # a loader that does not read through get_visible
+            await lock_row(session, subject.model, obj_id)
+            await session.refresh(obj)  # as committed by whoever held the lock before us
+    else:
+        await lock_row(session, subject.model, obj_id)
+        obj = await subject.load(session, actor, obj_id)
     check_version(obj, version)
     rule = subject.workflow.check(action, obj, actor)
     current: Any = obj

@@ -161,10 +161,23 @@ M = TypeVar("M", bound=BaseModel)
 def read_for(model: type[M], row: Any, *, staff: bool, **computed: Any) -> M:
     """`model` filled from `row`'s attributes (and `computed` values); without staff rights its
     StaffOnly fields are left out, so they are not sent at all."""
-    names = model.model_fields.keys() - computed.keys()
+    # A loaded ORM row keeps its column values in __dict__; reading them there rather than
+    # through the attribute descriptors is a fifth of the cost of a list's per-order Python.
+    loaded = row.__dict__
+    values = {
+        name: loaded[name] if name in loaded else getattr(row, name)
+        for name in _read_names(model, staff, frozenset(computed))
+    }
+    values.update(computed)
+    return model.model_validate(values)
+
+
+@cache
+def _read_names(model: type[BaseModel], staff: bool, computed: frozenset[str]) -> tuple[str, ...]:
+    names = model.model_fields.keys() - computed
     if not staff:
         names -= staff_only_fields(model)
-    return model(**{name: getattr(row, name) for name in names}, **computed)
+    return tuple(sorted(names))
 
 
 @cache

@@ -8,7 +8,8 @@ only, so a new table is closed to customers until someone decides otherwise; and
 gets its rule in one line: `register_scope(RepairOrder, assigned_or_worked_on(RepairOrder))`.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -86,24 +87,46 @@ class _AnyUser:
     customer_id: Any
 
 
-_BY_ID: dict[tuple[type[Any], Role, bool], Select[Any]] = {}
+_BY_ID: dict[tuple[type[Any], Role, bool, bool], Select[Any]] = {}
+_LOCK_ON_READ = "lock_on_read"  # session.info: the model whose next by-id read locks its row
 
 
-def _select_by_id(user: User, model: type[M]) -> Select[M]:
+def _select_by_id(user: User, model: type[M], for_update: bool) -> Select[M]:
     has_company = user.customer_id is not None
-    key = (model, user.role, has_company)
+    key = (model, user.role, has_company, for_update)
     stmt = _BY_ID.get(key)
     if stmt is None:
         company: Any = bindparam("scope_customer_id") if has_company else None
         stand_in = cast(User, _AnyUser(user.role, bindparam("scope_user_id"), company))
         row = model.id == bindparam("row_id")  # type: ignore[attr-defined]
-        stmt = _BY_ID[key] = select_visible(stand_in, model).where(row)
+        stmt = select_visible(stand_in, model).where(row)
+        if for_update:
+            stmt = stmt.with_for_update(of=model)
+        _BY_ID[key] = stmt
     return stmt
 
 
+@contextmanager
+def lock_on_read(session: AsyncSession, model: type[Any]) -> Iterator[Callable[[], bool]]:
+    """PostgreSQL: the next by-id read of `model` in this block also locks the row it returns
+    (SELECT … FOR UPDATE): one statement instead of lock_row and then the read. A concurrent
+    writer's row is waited for and then read as it committed it, as with lock_row first.
+    Yields a function telling whether such a read happened (if not, nothing was locked)."""
+    session.info[_LOCK_ON_READ] = model
+    done = [False]
+    try:
+        yield lambda: done[0]
+    finally:
+        done[0] = session.info.pop(_LOCK_ON_READ, None) is None
+
+
 async def get_visible(session: AsyncSession, user: User, model: type[M], row_id: Any) -> M | None:
+    for_update = session.info.get(_LOCK_ON_READ) is model
+    if for_update:
+        session.info.pop(_LOCK_ON_READ)
+    stmt = _select_by_id(user, model, for_update)
     params = {"row_id": row_id, "scope_user_id": user.id, "scope_customer_id": user.customer_id}
-    return (await session.scalars(_select_by_id(user, model), params)).one_or_none()
+    return (await session.scalars(stmt, params)).one_or_none()
 
 
 def own_company(column: Any) -> Rule:
