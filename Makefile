@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test fuzz bench bench-scale lint openapi migrate lock audit clean
+.PHONY: run test fuzz bench bench-scale bench-profile lint openapi migrate lock audit clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -38,6 +38,11 @@ fuzz: $(VENV)/.installed
 BENCH_ARGS ?=
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## Where one scenario's CPU goes under load (pyinstrument; bench/PROFILE.md)
+SCENARIO ?= get
+bench-profile: $(VENV)/.installed
+	$(BIN)/python bench/profile.py $(SCENARIO)
 
 ## Every list query at 10,000 and 1,000,000 orders, with query plans (bench/scale.py, ~10 min)
 SCALE_ARGS ?=

@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = Field(default=3, gt=0, le=60)
     db_statement_timeout_seconds: float = Field(default=10, gt=0, le=600)
     # Connections per API process: kept open, and opened beyond that under load (operations.md).
-    db_pool_size: int = Field(default=5, ge=1, le=100)
+    # Ten kept open: one busy worker has that many requests waiting on the database often
+    # enough that with five it kept opening and closing the extra ones (bench/RESULTS.md).
+    db_pool_size: int = Field(default=10, ge=1, le=100)
     db_max_overflow: int = Field(default=10, ge=0, le=100)
     secret_key: str = ""
     token_issuer: str = "aftercare"

@@ -376,11 +376,11 @@ def commit() -> str:
     return sha + (" (+ uncommitted changes in app/)" if dirty else "")
 
 
-def write_results(label: str, table: str, notes: str) -> None:
+def write_results(label: str, table: str, notes: str, path: Path = RESULTS) -> None:
     header = (
         "# Benchmark results\n\nWritten by `make bench` (bench/run.py); one section per label.\n"
     )
-    text = RESULTS.read_text() if RESULTS.exists() else header
+    text = path.read_text() if path.exists() else header
     start = f"<!-- bench:{label} -->"
     end = f"<!-- /bench:{label} -->"
     section = f"{start}\n## {label}\n\n{notes}\n\n{table}\n{end}"
@@ -389,7 +389,7 @@ def write_results(label: str, table: str, notes: str) -> None:
         text = before + section + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    path.write_text(text)
 
 
 def main() -> None:
