@@ -27,20 +27,24 @@ down_revision: str | None = "c4a5e1d2b3f6"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The xids held right now by the transactions of this database, as 64-bit numbers.
-# pg_stat_activity is PostgreSQL's own table of what each backend holds; it shows an xid in 32
-# bits, placed here next to `near` (running xids are always within 2^31 of each other). Its copy
-# is cached per transaction, so it is dropped first to read the current one.
+# The oldest and the newest xid held right now by a transaction of this database, as 64-bit
+# numbers. pg_stat_activity is PostgreSQL's own table of what each backend holds (no function
+# returns the next xid to be handed out); it shows xids in 32 bits, placed here next to `near`
+# (running xids are always within 2^31 of each other). Its copy is cached per transaction, so
+# it is dropped first to read the current one. PL/pgSQL, so its plan is kept per connection.
 _HELD_XIDS = """
-CREATE FUNCTION aftercare_held_xids(near bigint) RETURNS SETOF bigint
-LANGUAGE sql VOLATILE AS $$
-    SELECT pg_stat_clear_snapshot();
-    SELECT near + (a.backend_xid::text::bigint - near % 4294967296 + 6442450944) % 4294967296
-           - 2147483648
-      FROM pg_stat_get_activity(NULL) AS a
-     WHERE a.backend_xid IS NOT NULL
-       AND a.datid = (SELECT oid FROM pg_database WHERE datname = current_database())
-$$
+CREATE FUNCTION aftercare_held_xids(near bigint, OUT oldest bigint, OUT newest bigint)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM pg_stat_clear_snapshot();
+    SELECT min(x), max(x) INTO oldest, newest
+      FROM (SELECT near + (a.backend_xid::text::bigint - near % 4294967296 + 6442450944)
+                   % 4294967296 - 2147483648 AS x
+              FROM pg_stat_get_activity(NULL) AS a
+             WHERE a.backend_xid IS NOT NULL
+               AND a.datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+           ) AS held;
+END $$
 """
 # The writer's half: its xid first, then the seq, then the horizon — one past the newest xid
 # any transaction of this database holds once the seq is drawn.
@@ -50,17 +54,19 @@ DECLARE
     own bigint := pg_current_xact_id()::text::bigint;  -- assigns our xid if we had none
 BEGIN
     NEW.seq := nextval('{sequence}');
-    NEW.horizon := greatest(own, (SELECT max(x) FROM aftercare_held_xids(own) AS x)) + 1;
+    NEW.horizon := greatest(own, (aftercare_held_xids(own)).newest) + 1;
     RETURN NEW;
 END $$
 """
 # The reader's half, called before it reads the page: no transaction that can still commit an
 # event holds an xid below this (the snapshot's xmax covers the xids handed out after the read).
 _FEED_BOUND = """
-CREATE FUNCTION aftercare_event_feed_bound() RETURNS bigint LANGUAGE sql VOLATILE AS $$
-    SELECT least(s.xmax, (SELECT min(x) FROM aftercare_held_xids(s.xmax) AS x))
-      FROM (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax) AS s
-$$
+CREATE FUNCTION aftercare_event_feed_bound() RETURNS bigint LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    xmax bigint := pg_snapshot_xmax(pg_current_snapshot())::text::bigint;
+BEGIN
+    RETURN least(xmax, (aftercare_held_xids(xmax)).oldest);
+END $$
 """
 
 

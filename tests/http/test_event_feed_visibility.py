@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Event
@@ -126,6 +127,25 @@ async def test_an_open_transaction_without_events_holds_the_feed_until_it_ends(
     assert await _seqs(client, clerk) == []
     await bystander.session.rollback()
     assert await _eventually(client, clerk, [seq]) == [seq]
+
+
+async def test_a_transaction_in_another_database_does_not_hold_the_feed(
+    client, factory, users, writers
+):
+    """The server's snapshot xmin spans every database; the feed's bound does not."""
+    clerk = factory.headers(users["clerk"])
+    _, writer = writers
+    other_database = make_url(DATABASE_URL).set(database="postgres")
+    elsewhere = create_engine(other_database.render_as_string(hide_password=False))
+    try:
+        async with elsewhere.connect() as other:
+            await other.execute(text("SELECT pg_current_xact_id()"))  # older than our writer's
+            seq = await writer.append()
+            await writer.session.commit()
+            assert await _seqs(client, clerk) == [seq]
+            await other.rollback()
+    finally:
+        await elsewhere.dispose()
 
 
 WRITERS = 20
