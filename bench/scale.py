@@ -165,9 +165,15 @@ async def seed_orders(url: str, start: int, stop: int) -> None:
         # The history: a "created" event by the clerk for each, "assigned" for the assigned.
         clerk = await conn.fetchval("SELECT id FROM users WHERE role = 'clerk'")
         fresh = "FROM service_orders o WHERE o.number >= 'SO-' AND o.created_at <= $1"
+        # Nothing else writes while the history is seeded, so its rows need no horizon (NULL
+        # is settled): the per-row trigger would add ~60 µs to each of millions of rows.
+        await conn.execute("ALTER TABLE events DISABLE TRIGGER events_position")
+        seq = "nextval(pg_get_serial_sequence('events', 'seq'))"
         await conn.execute(
-            "INSERT INTO events (occurred_at, actor_id, object_type, object_id, customer_id, "
-            "action, to_status, changes, public) SELECT o.created_at, $2, 'service_order', o.id, "
+            "INSERT INTO events (seq, occurred_at, actor_id, object_type, object_id, customer_id, "
+            "action, to_status, changes, public) SELECT "
+            + seq
+            + ", o.created_at, $2, 'service_order', o.id, "
             "o.customer_id, 'created', 'new', '{}'::json, true "
             + fresh
             + " AND NOT EXISTS (SELECT 1 FROM events v WHERE v.object_id = o.id)",
@@ -175,8 +181,9 @@ async def seed_orders(url: str, start: int, stop: int) -> None:
             clerk,
         )
         await conn.execute(
-            "INSERT INTO events (occurred_at, actor_id, object_type, object_id, customer_id, "
-            "action, from_status, to_status, changes, public) SELECT o.created_at + interval "
+            "INSERT INTO events (seq, occurred_at, actor_id, object_type, object_id, "
+            "customer_id, action, from_status, to_status, changes, public) SELECT " + seq + ", "
+            "o.created_at + interval "
             "'1 hour', o.assignee_id, 'service_order', o.id, o.customer_id, 'start', "
             "'assigned', 'in_progress', '{}'::json, true "
             + fresh
@@ -184,6 +191,7 @@ async def seed_orders(url: str, start: int, stop: int) -> None:
             "(SELECT 1 FROM events v WHERE v.object_id = o.id AND v.action = 'start')",
             NOW,
         )
+        await conn.execute("ALTER TABLE events ENABLE TRIGGER events_position")
         await conn.execute(
             "INSERT INTO sla_pauses (id, order_id, kind, started_at, ended_at) "
             "SELECT gen_random_uuid(), o.id, 'hold', o.created_at + interval '90 minutes', "

@@ -47,9 +47,14 @@ _CACHED_MODELS: dict[type[Any], str] = {}
 class ReferenceCache:
     def __init__(self) -> None:
         self.generation = 0
-        self.live = False  # listening: notices of changes will arrive
+        self.listeners = 0  # connections listening for this cache's notices right now
         self.last_notice: str | None = None  # the payload of the latest notice handled
         self._values: dict[Hashable, Any] = {}
+
+    @property
+    def live(self) -> bool:
+        """Notices of changes will arrive (several apps of one process may share an engine)."""
+        return self.listeners > 0
 
     def get(self, key: Hashable) -> Any | None:
         return self._values.get(key) if self.live else None
@@ -132,6 +137,7 @@ async def listen_for_changes(engine: AsyncEngine, stop: asyncio.Event) -> None:
     while not stop.is_set():
         lost = asyncio.Event()
         conn = None
+        listening = False
         try:
             conn = await asyncpg.connect(dsn, timeout=3)
             conn.add_termination_listener(lambda _, lost=lost: lost.set())
@@ -141,13 +147,14 @@ async def listen_for_changes(engine: AsyncEngine, stop: asyncio.Event) -> None:
                 )
             for cache in caches.values():
                 cache.invalidate()  # whatever changed while we were not listening
-                cache.live = True
+                cache.listeners += 1
+            listening = True
             await _first(stop.wait(), lost.wait())
         except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
             _log.warning("caches off, not listening: %s", exc)
         finally:
             for cache in caches.values():
-                cache.live = False
+                cache.listeners -= listening
                 cache.invalidate()
             if conn is not None and not conn.is_closed():
                 await conn.close(timeout=2)

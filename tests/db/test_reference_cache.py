@@ -27,7 +27,7 @@ async def _until(condition) -> None:
 async def listening(engine):
     """The suite's own listener (tests/conftest.py::_live_caches) keeps the caches live."""
     cache = _CACHES[engine.sync_engine][REFERENCE]
-    assert cache.live
+    await _until(lambda: cache.live)  # a test before may have cut its connection (back in 1 s)
     return cache
 
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import BigInteger, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.db.types import BigIntPK, JSONType, UTCDateTime, utcnow
@@ -28,6 +28,11 @@ class Event(SQLModel, table=True):
     to_status: str | None = Field(default=None, sa_type=String(40))
     changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     public: bool = True
+    # PostgreSQL: one past the newest xid any transaction held when this row's seq was drawn,
+    # set by the `events_position` trigger with the seq itself. A reader shows the row only once
+    # its snapshot's xmin has passed it (app/domain/event_feed.py). NULL on SQLite and on rows
+    # written under the old advisory lock.
+    horizon: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Record(SQLModel, table=True):
