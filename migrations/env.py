@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from app.config import get_settings
 from app.db.models import metadata
 from app.db.models.indexes import managed_by_models
-from app.db.session import create_engine
+from app.db.session import Timeouts, create_engine
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):
@@ -52,8 +52,13 @@ def _run_sync(connection: Connection) -> None:
         connection.commit()
 
 
+# A migration may rebuild an index or backfill a table over millions of rows: it gets hours, not
+# the seconds a request gets before its statement is cancelled (the app's default Timeouts).
+MIGRATION_TIMEOUTS = Timeouts(statement=6 * 3600.0)
+
+
 async def _run_async() -> None:
-    engine = create_engine(_url())
+    engine = create_engine(_url(), MIGRATION_TIMEOUTS)
     async with engine.connect() as connection:
         await connection.run_sync(_run_sync)
     await engine.dispose()

@@ -84,12 +84,23 @@ def cache_models(channel: str, *models: type[Any]) -> None:
     _CACHED_MODELS.update(dict.fromkeys(models, channel))
 
 
+# Engines that are another engine with other execution options (the same pool, the same
+# database): the read-only sessions' autocommit engine (app/db/session.py::reader_of).
+_SAME_DATABASE: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
+
+
+def same_database(variant: Engine, base: Engine) -> None:
+    """Let sessions bound to `variant` use `base`'s caches."""
+    _SAME_DATABASE[variant] = base
+
+
 def cache_for(session: AsyncSession, channel: str = REFERENCE) -> ReferenceCache | None:
     """The cache of `channel` this session may use, or None (read the database): none while
     nobody listens, and none in a transaction that changed one of that cache's tables."""
     if channel in session.info.get(_CHANGED_HERE, ()):
         return None
     bind = session.get_bind()
+    bind = _SAME_DATABASE.get(bind, bind) if isinstance(bind, Engine) else bind
     caches = _CACHES.get(bind) if isinstance(bind, Engine) else None
     return caches.get(channel) if caches else None
 

@@ -1,24 +1,31 @@
 """Engine, session factory and the unit of work (one transaction per request)."""
 
 import time
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.db.models import Event
+from app.db.models import Event, Participant
+from app.db.reference_cache import same_database
 
 _PENDING_EVENTS = "pending_events"
+_PENDING_PARTICIPANTS = "pending_participants"
 
 
 @dataclass(frozen=True)
@@ -109,9 +116,49 @@ def create_sessionmaker(bind: Any) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=True)
 
 
-def stage_event(session: AsyncSession, event_row: Event) -> None:
-    """Queue an event to be written just before this session commits."""
+_READ_ONLY = "read_only"
+_READERS: "weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], async_sessionmaker[AsyncSession]]" = (  # noqa: E501
+    weakref.WeakKeyDictionary()
+)
+
+
+def reader_of(sessionmaker: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """Sessions for a request that only reads (GET), on PostgreSQL without BEGIN and COMMIT.
+
+    Under READ COMMITTED every statement sees its own snapshot anyway, so a read-only
+    transaction adds two round trips (a sixth of a GET's CPU) and nothing else. Its
+    connections come from the same pool. Such a session refuses to write: a flush with
+    anything to write raises, so a GET that changes something fails loudly in the tests
+    instead of writing outside a transaction. SQLite keeps its (local, cheap) transactions.
+    """
+    reader = _READERS.get(sessionmaker)
+    if reader is None:
+        bind = sessionmaker.kw["bind"]
+        if bind.dialect.name == "postgresql":
+            base, bind = bind, bind.execution_options(isolation_level="AUTOCOMMIT")
+            same_database(bind.sync_engine, base.sync_engine)
+        reader = async_sessionmaker(
+            bind, expire_on_commit=False, autoflush=True, info={_READ_ONLY: True}
+        )
+        _READERS[sessionmaker] = reader
+    return reader
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_when_reading(session: Session, *_: Any) -> None:
+    if session.info.get(_READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a read-only request tried to write")
+
+
+def stage_event(
+    session: AsyncSession, event_row: Event, object_created_at: datetime | None = None
+) -> None:
+    """Queue an event to be written just before this session commits; with the object's
+    creation time, its actor also becomes one of the object's participants."""
     session.info.setdefault(_PENDING_EVENTS, []).append(event_row)
+    if object_created_at is not None and event_row.actor_id is not None:
+        key = (event_row.actor_id, event_row.object_type, event_row.object_id)
+        session.info.setdefault(_PENDING_PARTICIPANTS, {})[key] = object_created_at
 
 
 async def commit(session: AsyncSession) -> None:
@@ -124,14 +171,30 @@ async def commit(session: AsyncSession) -> None:
     app/domain/event_feed.py); SQLite has one writer at a time.
     """
     pending: list[Event] = session.info.pop(_PENDING_EVENTS, [])
+    participants = session.info.pop(_PENDING_PARTICIPANTS, {})
     if pending:
         await session.flush()
+        if participants:
+            await _add_participants(session, participants)
         session.add_all(pending)
     await session.commit()
 
 
+async def _add_participants(
+    session: AsyncSession, participants: dict[tuple[Any, str, Any], datetime]
+) -> None:
+    """One INSERT for the whole unit of work; a person already recorded on an object is kept."""
+    rows = [
+        {"user_id": u, "object_type": t, "object_id": o, "object_created_at": at}
+        for (u, t, o), at in participants.items()
+    ]
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(Participant).values(rows).on_conflict_do_nothing())
+
+
 def discard_staged_events(session: AsyncSession) -> None:
     session.info.pop(_PENDING_EVENTS, None)
+    session.info.pop(_PENDING_PARTICIPANTS, None)
 
 
 @asynccontextmanager

@@ -4,9 +4,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer
+from sqlalchemy import JSON, BigInteger, ColumnElement, DateTime, Integer
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeDecorator
 
 # JSON everywhere, JSONB on PostgreSQL (indexable, compact).
@@ -70,3 +71,32 @@ class Money(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
         return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+# The last instant either database can hold comfortably: what "no appointment" or "no due time"
+# sorts as, so those come last (service_orders.work).
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+class FarFuture(ColumnElement[datetime]):
+    """FAR_FUTURE as a literal in the SQL text, not a bound parameter, so that an expression
+    index on `COALESCE(column, <this>)` (PostgreSQL) matches the query's expression, in a
+    generic prepared plan too. Each database gets the spelling of its own stored values."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+    _traverse_internals: list[Any] = []  # nothing varies: one cache key, so statements cache
+
+
+@compiles(FarFuture, "postgresql")
+def _far_future_postgresql(element: FarFuture, compiler: Any, **kw: Any) -> str:
+    return FAR_FUTURE_SQL
+
+
+@compiles(FarFuture)
+def _far_future_sqlite(element: FarFuture, compiler: Any, **kw: Any) -> str:
+    # SQLAlchemy stores SQLite datetimes as naive UTC text with microseconds.
+    return "'9999-01-01 00:00:00.000000'"
+
+
+FAR_FUTURE_SQL = "'9999-01-01 00:00:00+00'::timestamp with time zone"

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Customer, Event, User
+from app.db.models import STAFF_ROLES, Customer, Event, User
+from app.db.repositories.scoping import worked_on_types
 from app.db.session import stage_event
 from app.db.types import utcnow
 
@@ -70,7 +71,15 @@ def record_event(
         changes=json_safe(dict(changes or {})),
         public=public,
     )
-    stage_event(session, event)
+    # A staff user who acts on a workflow resource has worked on it (scoping.AssignedOrWorkedOn).
+    worked_on = actor is not None and actor.role in STAFF_ROLES
+    stage_event(
+        session,
+        event,
+        object_created_at=obj.created_at
+        if worked_on and object_type in worked_on_types()
+        else None,
+    )
     return event
 
 

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, or_
 
 from app.domain.common import text_search
+from app.domain.numbering import sole_number_containing
 from app.domain.pagination import PageParams
 from app.domain.schemas import ExternalRef, Timestamp
 
@@ -36,6 +37,10 @@ class ListQuery(BaseModel):
 
     search_columns: ClassVar[tuple[str, ...]] = ()
     special: ClassVar[frozenset[str]] = frozenset()
+    # The prefix of the numbers in the `number` column, when `q` searches it: a q that is a
+    # whole number is then looked up in the unique index rather than by its trigrams, which
+    # most numbers share (numbering.sole_number_containing says when that is the same).
+    number_prefix: ClassVar[str | None] = None
 
     q: str | None = Field(default=None, max_length=200, description="text search")
     created_after: Timestamp | None = Field(default=None, description="created at or after")
@@ -65,8 +70,7 @@ def apply_filters(stmt: Select[Any], model: Any, filters: ListQuery) -> Select[A
         if value is None or value == [] or name in filters.special:
             continue
         if name == "q":
-            columns = (getattr(model, c) for c in filters.search_columns)
-            stmt = stmt.where(text_search(value, *columns))
+            stmt = stmt.where(_search(model, filters, value))
         elif name in _RANGES:
             column, compare = _RANGES[name]
             stmt = stmt.where(compare(getattr(model, column), value))
@@ -77,3 +81,12 @@ def apply_filters(stmt: Select[Any], model: Any, filters: ListQuery) -> Select[A
         else:
             stmt = stmt.where(getattr(model, name) == value)
     return stmt
+
+
+def _search(model: Any, filters: ListQuery, q: str) -> ColumnElement[bool]:
+    names = filters.search_columns
+    number = sole_number_containing(q, filters.number_prefix) if filters.number_prefix else None
+    if number is None or "number" not in names:
+        return text_search(q, *(getattr(model, c) for c in names))
+    others = [getattr(model, c) for c in names if c != "number"]
+    return or_(model.number == number, *([text_search(q, *others)] if others else []))

@@ -11,6 +11,9 @@ from sqlmodel import col
 from app.config import get_settings
 from app.db.models import NumberSequence
 
+# PREFIX-YYYY-NNNNNN: at least six digits, zero-padded (next_number).
+_WHOLE_NUMBER = re.compile(r"[A-Z]{2}-[0-9]{4}-[0-9]{6,}")
+
 # (database, prefix-year) pairs known to have their PostgreSQL sequence, in this process.
 _SEQUENCES_MADE: set[tuple[str, str]] = set()
 
@@ -77,3 +80,19 @@ async def _from_counter_row(session: AsyncSession, name: str) -> int:
         except IntegrityError:  # another request created this year's counter first
             value = (await session.execute(bump)).scalar_one()
     return int(value)
+
+
+def sole_number_containing(q: str, prefix: str) -> str | None:
+    """The number `q` is, when it is a whole number of this prefix that no other number
+    contains (in any case); then "number contains q" is "number = that".
+
+    A number with more than six digits counts a million or more, so its digits never start
+    with 0: a whole number whose digits start with 0 is inside no other number (a number's
+    letters are its first two characters, so a number containing it starts with it). One like
+    SO-2026-123456 is the beginning of SO-2026-1234567, so it is left to the substring search.
+    ASCII only: the long s (U+017F) upper-cases to "S", which lower-cases to "s"."""
+    number = q.upper()
+    whole = q.isascii() and _WHOLE_NUMBER.fullmatch(number) is not None
+    if whole and number.startswith(f"{prefix}-") and number.split("-")[2][0] == "0":
+        return number
+    return None

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.models import User
+from app.db.repositories.scoping import Arm, visible_arms, visible_to
 from app.domain.errors import ValidationFailed
 from app.domain.schemas import is_storable_text, to_utc
 
@@ -113,3 +115,44 @@ async def paginate(
         last = rows[-1]
         next_cursor = _encode(params.sort, getattr(last, sort_name), last.id)
     return PageResult(items=rows, next_cursor=next_cursor)
+
+
+async def paginate_visible(
+    session: AsyncSession,
+    user: User,
+    stmt: Select[Any],
+    model: Any,
+    params: PageParams,
+    sort_fields: Mapping[str, Any],
+) -> PageResult[Any]:
+    """`paginate` over what `user` may see of `stmt` (filtered, not yet scoped).
+
+    Where the scope is a union no one index holds in order (an engineer's assigned or worked-on
+    rows) and the page is in creation order (the default), each arm is read as its own index
+    range, at most one page of it, and the page is taken from those; so its cost does not grow
+    with the engineer's history. Any other sort reads the scope as one WHERE."""
+    arms = visible_arms(user, model)
+    if arms is None or params.sort.removeprefix("-") != "created_at":
+        return await paginate(
+            session, stmt.where(visible_to(user, model)), model, params, sort_fields
+        )
+    first = [_first_of_arm(stmt, model, arm, params) for arm in arms]
+    candidates = union_all(*(select(piece.subquery().c.id) for piece in first))
+    return await paginate(session, stmt.where(model.id.in_(candidates)), model, params, sort_fields)
+
+
+def _first_of_arm(stmt: Select[Any], model: Any, arm: Arm, params: PageParams) -> Select[Any]:
+    """The ids of the first page (plus one) of `stmt` in this arm, in the arm's index order."""
+    piece = stmt.with_only_columns(model.id)
+    if arm.join is not None:
+        piece = piece.join(*arm.join)
+    piece = piece.where(arm.where)
+    if params.updated_after is not None:
+        piece = piece.where(model.updated_at > params.updated_after)
+    descending = params.sort.startswith("-")
+    if params.cursor:
+        value, last_id = _decode(params.cursor, params.sort, model.created_at)
+        piece = piece.where(_after(arm.created_at, arm.id, value, last_id, descending))
+    order = (arm.created_at, arm.id)
+    order_by = [c.desc() for c in order] if descending else [c.asc() for c in order]
+    return piece.order_by(*order_by).limit(params.limit + 1)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.session import joined_work, unit_of_work
+from app.db.session import joined_work, reader_of, unit_of_work
 from app.domain.errors import DomainError, ValidationFailed
 from app.domain.pagination import MAX_LIMIT, PageParams
 from app.domain.schemas import TimestampText, to_utc
@@ -24,7 +24,10 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         async with joined_work(opened) as session:
             yield session
         return
-    async with unit_of_work(request.app.state.sessionmaker) as session:
+    sessionmaker = request.app.state.sessionmaker
+    if request.method in ("GET", "HEAD"):
+        sessionmaker = reader_of(sessionmaker)
+    async with unit_of_work(sessionmaker) as session:
         yield session
 
 

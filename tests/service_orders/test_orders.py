@@ -5,9 +5,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from app.db.models import Customer, ServiceOrder
+from app.db.models import Customer, Participant, ServiceOrder
 from tests.service_orders.desk import Desk, assert_unchanged, free_window
 from tests.service_orders.helpers import API, order_body
 from tests.support import assert_problem
@@ -273,6 +273,25 @@ async def test_list_finds_an_order_by_its_number(desk):
     assert await _ids(desk, number=number, status="closed") == []
 
 
+async def test_q_with_a_whole_number_finds_what_the_substring_search_finds(desk):
+    """A whole number is looked up by equality (the unique index), the texts still by
+    substring: the answer is what "any searched field contains q, in any case" gives."""
+    first, second = await desk.create(), await desk.create()
+    number = second["number"]
+    mentions = await desk.create(subject=f"Same fault as {number.lower()}")
+    in_text = await desk.create(description=f"see {number}, and {first['number']}")
+    orders = [first, second, mentions, in_text]
+    fields = ("number", "subject", "description", "contact_name")
+    for q in (number, number.lower(), number + "0", number[:-1], first["number"], "SO-2"):
+
+        def contains(order: dict, q: str = q) -> bool:
+            return any(q.lower() in (order[f] or "").lower() for f in fields)
+
+        expected = {o["id"] for o in orders if contains(o)}
+        assert set(await _ids(desk, q=q)) == expected, q
+    assert set(await _ids(desk, q=number)) == {second["id"], mentions["id"], in_text["id"]}
+
+
 async def test_an_unknown_filter_is_422_not_ignored(desk):
     """A misspelt filter would otherwise list every order as if it had matched."""
     await desk.create()
@@ -312,6 +331,66 @@ async def test_engineers_list_what_is_assigned_to_them_or_they_worked_on(desk, f
     assert set(await _ids(desk, "engineer")) == {mine["id"], worked_on["id"]}
     assert set(await _ids(desk, "engineer", assignee_id=str(other.id))) == {worked_on["id"]}
     assert set(await _ids(desk, other)) == {worked_on["id"], handed_over["id"]}
+
+
+async def test_an_engineers_pages_interleave_assigned_and_worked_on_orders_in_order(
+    desk, factory, users
+):
+    """The engineer's list reads "assigned to me" and "worked on by me" as two index ranges;
+    a walk in either creation order, at any page size, is the whole list once, in order."""
+    other = await factory.user("engineer")
+    orders = []
+    for i in range(6):
+        order = await desk.order_in("in_progress" if i % 2 else "assigned")
+        if i in (1, 3):  # worked on, then handed to someone else
+            order = await desk.do(order, "assign", body={"assignee_id": str(other.id)})
+        orders.append(order)
+    handed_over = await desk.order_in("assigned")  # never touched, then re-assigned: not mine
+    await desk.do(handed_over, "assign", body={"assignee_id": str(other.id)})
+    await desk.create()  # nobody's
+    mine = [o["id"] for o in orders]
+    for sort, expected in (("created_at", mine), ("-created_at", mine[::-1])):
+        for limit in (1, 2, 4, 50):
+            walked, cursor = [], None
+            while True:
+                params = {"sort": sort, "limit": limit, **({"cursor": cursor} if cursor else {})}
+                response = await desk.client.get(
+                    API, params=params, headers=desk.headers("engineer")
+                )
+                assert response.status_code == 200, response.text
+                walked += [item["id"] for item in response.json()["items"]]
+                cursor = response.json()["next_cursor"]
+                if cursor is None:
+                    break
+            assert walked == expected, (sort, limit)
+    # Filters narrow both parts; other sorts read the same scope as one WHERE.
+    assert await _ids(desk, "engineer", status="in_progress") == [mine[1], mine[3], mine[5]]
+    assert set(await _ids(desk, "engineer", sort="number")) == set(mine)
+    assert set(await _ids(desk, other)) == {mine[1], mine[3], handed_over["id"]}
+
+
+async def test_acting_on_an_order_makes_a_staff_user_one_of_its_participants_once(
+    desk, factory, users, engine
+):
+    """Written with the events, one INSERT per unit of work, never twice for one person."""
+    from tests.http.test_query_counts import count_queries
+
+    customer_made = await desk.create(who="customer", channel="portal")
+    order = await desk.order_in("in_progress")
+    with count_queries(engine) as statements:
+        await desk.do(order, "hold", "engineer")
+    assert len([s for s in statements if "INSERT INTO participants" in s]) == 1
+    await desk.do(order, "resume", "engineer")
+    async with factory.sessionmaker() as session:
+        rows = (await session.execute(select(Participant.user_id, Participant.object_id))).all()
+    # The customer who opened one on the portal is no participant: only staff are scoped so.
+    assert sorted(rows) == sorted(
+        [
+            (users["clerk"].id, uuid.UUID(order["id"])),
+            (users["engineer"].id, uuid.UUID(order["id"])),
+        ]
+    )
+    assert all(object_id != uuid.UUID(customer_made["id"]) for _, object_id in rows)
 
 
 async def test_customers_list_their_own_companys_orders(desk, factory):

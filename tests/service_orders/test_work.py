@@ -282,3 +282,158 @@ async def test_customers_have_no_work_list(client, factory, users):
 
 async def test_the_work_list_needs_a_login(client):
     assert_problem(await client.get(WORK), 401, "not_authenticated")
+
+
+async def _walk(client, headers, limit: int) -> list[dict[str, Any]]:
+    walked, cursor = [], None
+    while True:
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        page = await client.get(WORK, params=params, headers=headers)
+        assert page.status_code == 200, page.text
+        assert len(page.json()["items"]) <= limit
+        walked += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            return walked
+
+
+async def _set_due(factory, due: dict[str, datetime | None]) -> None:
+    async with factory.sessionmaker() as session:
+        for order_id, at in due.items():
+            await session.execute(
+                update(ServiceOrder)
+                .where(col(ServiceOrder.id) == uuid.UUID(order_id))
+                .values(due_at=at)
+            )
+        await session.commit()
+
+
+async def test_a_clerks_pages_cross_every_bucket_border_in_order(client, factory, users):
+    """Today's visits, earlier ones, later ones, then no appointment (by due time, a missing
+    one last, then number): every page size walks the same list once, mine and nobody's."""
+    desk = Desk(client, factory, users)
+    today = datetime.now(SHANGHAI).date()
+
+    def visit(day: date, hour: int) -> dict[str, str]:
+        start = datetime.combine(day, time(hour), SHANGHAI)
+        return {
+            "kind": "onsite",
+            "appointment_start": start.isoformat(),
+            "appointment_end": (start + timedelta(minutes=30)).isoformat(),
+        }
+
+    later = await desk.order(**visit(today + timedelta(days=2), 9))
+    today_late = await desk.order(**visit(today, 16))
+    earlier = await desk.order(**visit(today - timedelta(days=1), 9))
+    today_early = await desk.order(**visit(today, 8))
+    no_due = await desk.order(kind="remote")
+    due_soon = await desk.order(kind="remote")
+    reported = await desk.order(steps=["assign", "start", "report"], kind="remote")
+    portal = order_body(users["customer"].customer_id, channel="portal")
+    created = await client.post(API, json=portal, headers=factory.headers(users["customer"]))
+    assert created.status_code == 201, created.text
+    nobodys = created.json()
+    now = datetime.now(UTC)
+    await _set_due(
+        factory,
+        {
+            no_due["id"]: None,
+            due_soon["id"]: now + timedelta(hours=1),
+            nobodys["id"]: now + timedelta(hours=2),
+            reported["id"]: now + timedelta(hours=3),
+        },
+    )
+    expected = [today_early, today_late, earlier, later, due_soon, nobodys, reported, no_due]
+
+    whole = (await client.get(WORK, headers=desk.clerk)).json()
+    assert [i["order"]["id"] for i in whole["items"]] == [o["id"] for o in expected]
+    assert [i["today"] for i in whole["items"]] == [True, True] + [False] * 6
+    assert whole["items"][5]["reason"] == "unowned"
+    for limit in (1, 2, 3, 5, 7, 8):
+        walked = await _walk(client, desk.clerk, limit)
+        assert [i["order"]["id"] for i in walked] == [o["id"] for o in expected], limit
+
+
+async def test_a_supervisors_pages_list_an_order_once_however_many_reasons_it_has(
+    client, factory, users
+):
+    desk = Desk(client, factory, users)
+    supervisor = Desk(client, factory, users)
+    supervisor.clerk = factory.headers(users["supervisor"])
+    late = await desk.order(steps=["assign", "start"], kind="remote")
+    late_new = await desk.order(kind="remote")
+    mine_late = await supervisor.order(kind="remote")  # owned, waiting and overdue
+    mine = await supervisor.order(kind="remote")
+    await desk.order(kind="remote")  # the clerk's, on time: not the supervisor's
+    past = datetime.now(UTC) - timedelta(hours=1)
+    await _set_due(
+        factory,
+        {
+            late["id"]: past - timedelta(hours=2),
+            late_new["id"]: past - timedelta(hours=1),
+            mine_late["id"]: past,
+        },
+    )
+    whole = (await client.get(WORK, headers=supervisor.clerk)).json()["items"]
+    assert [(i["order"]["id"], i["reason"]) for i in whole] == [
+        (late["id"], "overdue"),
+        (late_new["id"], "overdue"),
+        (mine_late["id"], "overdue"),
+        (mine["id"], "owned_waiting"),
+    ]
+    for limit in (1, 2, 3):
+        walked = await _walk(client, supervisor.clerk, limit)
+        assert [i["order"]["id"] for i in walked] == [i["order"]["id"] for i in whole], limit
+
+
+def test_the_work_indexes_name_exactly_the_workflows_states():
+    # The partial indexes and the list's arms spell the states as literal SQL (so a generic
+    # prepared plan can still use them); they must be the workflow's groups.
+    from app.db.models.indexes import ACTIVE_SQL, ENGINEER_WORK_SQL, OFFICE_WAITING_SQL
+    from app.domain.service_orders.work import ACTIVE, ENGINEER_WORK, OFFICE_WAITING
+
+    def spelt(states: list[str]) -> str:
+        return "status IN (" + ", ".join(f"'{s}'" for s in states) + ")"
+
+    assert spelt(OFFICE_WAITING) == OFFICE_WAITING_SQL
+    assert spelt(ENGINEER_WORK) == ENGINEER_WORK_SQL
+    assert spelt(ACTIVE) == ACTIVE_SQL
+
+
+async def test_each_arm_of_the_work_list_reads_its_index_in_order(engine, users):
+    """The expressions and predicates the list spells are those the migration indexed: with
+    sorting and scanning the table discouraged, every arm of every role is an index scan."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the expression indexes are PostgreSQL's")
+    from app.db.models.indexes import WORK_INDEXES
+    from app.domain.service_orders.work import _Day, _page
+
+    day = _Day.of(datetime.now(SHANGHAI).date(), SHANGHAI)
+    used = set()
+    async with engine.connect() as conn:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            await conn.exec_driver_sql(f"SET {setting} = off")
+        for role in ("engineer", "clerk", "supervisor"):
+            stmt = _page(users[role], day, (2, day.end, day.end, "SO-2026-000001"), 51)
+            assert stmt is not None
+            compiled = stmt.compile(
+                dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
+            )
+            params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+            plan = await conn.exec_driver_sql("EXPLAIN " + str(compiled), params)
+            text = "\n".join(row[0] for row in plan)
+            used |= {name for name in WORK_INDEXES if f"Index Scan using {name} " in text}
+        await conn.rollback()
+    assert used == set(WORK_INDEXES)
+
+
+def test_the_work_list_statement_is_compiled_once_per_shape(users):
+    """SQLAlchemy caches a statement's SQL only when every element has a cache key; the list's
+    statement is large, and compiling it on every request cost more than running it."""
+    from app.domain.service_orders.work import _Day, _page
+
+    day = _Day.of(datetime.now(SHANGHAI).date(), SHANGHAI)
+    for role in ("engineer", "clerk", "supervisor"):
+        for last in (None, (1, day.start - timedelta(days=1), day.end, "SO-2026-000001")):
+            stmt = _page(users[role], day, last, 51)
+            assert stmt is not None and stmt._generate_cache_key() is not None, (role, last)

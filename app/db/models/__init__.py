@@ -10,7 +10,7 @@ from app.db.models.auth import KnownLoginAddress, LoginFailure, RefreshToken, To
 from app.db.models.calendar import CalendarSetting
 from app.db.models.cases import Case, CaseAction, CaseCriterion, CaseStatus
 from app.db.models.complaints import Complaint
-from app.db.models.events import Event, Record
+from app.db.models.events import Event, Participant, Record
 from app.db.models.idempotency import IdempotencyRecord
 from app.db.models.notifications import Notification
 from app.db.models.numbering import NumberSequence
@@ -62,6 +62,7 @@ __all__ = [
     "OrderChannel",
     "OrderKind",
     "OrderSignature",
+    "Participant",
     "PauseKind",
     "Priority",
     "Record",

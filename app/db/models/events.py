@@ -54,3 +54,19 @@ class Record(SQLModel, table=True):
     # shows only what was written while the object was theirs (a device can change hands).
     customer_id: uuid.UUID | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Participant(SQLModel, table=True):
+    """A staff user who has acted on an object (written with their events, once per person and
+    object): an engineer's "worked on" scope, readable in the object's creation order.
+
+    `object_created_at` copies the object's creation time so that an engineer's list, ordered
+    by it, is one index range of their own rows however long their history is
+    (scoping.assigned_or_worked_on)."""
+
+    __tablename__ = "participants"
+
+    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True)
+    object_type: str = Field(sa_type=String(40), primary_key=True)
+    object_id: uuid.UUID = Field(primary_key=True)
+    object_created_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,4 +1,5 @@
-"""Indexes for the list filters, the engineer's scope and the SLA watcher (bench/RESULTS.md).
+"""Indexes for the list filters, the engineer's scope, my work and the SLA watcher
+(bench/RESULTS.md).
 
 Kept apart from the table classes so they can be read as one plan: each serves one query shape.
 An Index built on a table's columns attaches itself to that table's metadata.
@@ -6,19 +7,27 @@ An Index built on a table's columns attaches itself to that table's metadata.
 
 from sqlalchemy import Index, text
 
-from app.db.models.events import Event
+from app.db.models.events import Participant
 from app.db.models.service_orders import ServiceOrder
+from app.db.types import FAR_FUTURE_SQL
 
 _orders = ServiceOrder.__table__.c  # type: ignore[attr-defined]
-_events = Event.__table__.c  # type: ignore[attr-defined]
+_participants = Participant.__table__.c  # type: ignore[attr-defined]
 
 # A filtered first page (and every cursor after it) is an ordered range of one of these; the
 # default sort is (created_at, id).
 Index("ix_service_orders_customer_created", _orders.customer_id, _orders.created_at, _orders.id)
 Index("ix_service_orders_status_created", _orders.status, _orders.created_at, _orders.id)
 Index("ix_service_orders_assignee_created", _orders.assignee_id, _orders.created_at, _orders.id)
-# An engineer sees the orders they worked on: the ids of the objects their events name.
-Index("ix_events_actor_object", _events.actor_id, _events.object_type, _events.object_id)
+# An engineer sees the orders they worked on: their participants rows, in the objects' creation
+# order (the primary key answers "did they work on this one").
+Index(
+    "ix_participants_user_created",
+    _participants.user_id,
+    _participants.object_type,
+    _participants.object_created_at,
+    _participants.object_id,
+)
 
 # The SLA watcher looks for running orders whose next warning or deadline has passed: one
 # partial index per arm of its WHERE (sla_worker.scan_once), each holding only the running
@@ -54,6 +63,33 @@ TRIGRAM_INDEXES = {
 }
 
 
+# "My work" (service_orders.work) walks the open orders of one person by (appointment start,
+# due time, number), a missing start or due time counting as FAR_FUTURE, so those come last:
+# one partial expression index per arm of its WHERE, led by the column that names the person
+# where there is one (PostgreSQL orders by the later columns only after an equality, not after
+# IS NULL, hence the unowned orders' own index). Each range of the walk (today's appointments,
+# earlier ones, later ones and then none) is then an ordered index range read up to one page.
+# The states are literal SQL, in the very words of the index predicates, for the reason the
+# SLA arms are. These are PostgreSQL-only (an expression index on a literal that differs between
+# the databases), made by their migration; SQLite sorts, as it does for `q`.
+WORK_KEY = (
+    f"COALESCE(appointment_start, {FAR_FUTURE_SQL})",
+    f"COALESCE(due_at, {FAR_FUTURE_SQL})",
+    "number",
+)
+OFFICE_WAITING_SQL = "status IN ('confirmed', 'new', 'reported')"
+ENGINEER_WORK_SQL = "status IN ('assigned', 'in_progress', 'on_hold', 'reported')"
+ACTIVE_SQL = "status IN ('assigned', 'in_progress', 'new', 'on_hold')"  # where overdue ones are
+WORK_INDEXES = {  # name: (leading column or None, predicate)
+    "ix_service_orders_work_owner": ("owner_id", OFFICE_WAITING_SQL),
+    "ix_service_orders_work_unowned": (None, f"owner_id IS NULL AND {OFFICE_WAITING_SQL}"),
+    "ix_service_orders_work_assignee": ("assignee_id", ENGINEER_WORK_SQL),
+    "ix_service_orders_work_active": (None, ACTIVE_SQL),
+}
+POSTGRESQL_ONLY_INDEXES = {*TRIGRAM_INDEXES, *WORK_INDEXES}
+
+
 def managed_by_models(name: str | None, type_: str) -> bool:
-    """The include_name hook of autogenerate: False for the PostgreSQL-only trigram indexes."""
-    return not (type_ == "index" and name in TRIGRAM_INDEXES)
+    """The include_name hook of autogenerate: False for the PostgreSQL-only indexes (trigram,
+    my work), which their migrations make."""
+    return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES)

@@ -27,6 +27,7 @@ from app.db.models import (
     Event,
     ExternalRepair,
     Notification,
+    Participant,
     Record,
     RepairOrder,
     Role,
@@ -140,24 +141,75 @@ def own_company(column: Any) -> Rule:
     return rule
 
 
-def assigned_or_worked_on(model: type[Any], assignee: str = "assignee_id") -> Rule:
+@dataclass(frozen=True)
+class Arm:
+    """One part of a scope that is a union: the rows `where` selects (after joining `join`, if
+    any), which an index returns in (`created_at`, `id`) order, the model's own creation order."""
+
+    where: ColumnElement[bool]
+    created_at: Any
+    id: Any
+    join: tuple[Any, ColumnElement[bool]] | None = None
+
+
+class AssignedOrWorkedOn:
     """The rule of a workflow resource. Customer users: their company's rows (`customer_id`).
-    Engineers: rows assigned to them (the `assignee` column) or that they have acted on (an
-    event of theirs on the row, answered by the index ix_events_actor_object), so work they
-    handed on stays readable. Office roles see everything anyway."""
-    table = model.__table__
-    object_type = model.object_type
-    by_company = own_company(table.c.customer_id)
+    Engineers: rows assigned to them (the `assignee` column) or that they have acted on (a
+    participants row of theirs, written with their events), so work they handed on stays
+    readable. Office roles see everything anyway.
 
-    def rule(user: User) -> ColumnElement[bool]:
+    An engineer's scope is a union of those two, which no single index holds in order: `arms`
+    gives each part as its own index range, for lists paged by creation (pagination.
+    paginate_visible), so a page reads a page of each however long the engineer's history."""
+
+    def __init__(self, model: type[Any], assignee: str = "assignee_id") -> None:
+        self.table = model.__table__
+        self.object_type: str = model.object_type
+        self.assignee = assignee
+        self.by_company = own_company(self.table.c.customer_id)
+
+    def __call__(self, user: User) -> ColumnElement[bool]:
         if user.role == Role.customer:
-            return by_company(user)
-        worked_on = select(col(Event.object_id)).where(
-            col(Event.actor_id) == user.id, col(Event.object_type) == object_type
+            return self.by_company(user)
+        worked_on = select(col(Participant.object_id)).where(
+            col(Participant.user_id) == user.id, col(Participant.object_type) == self.object_type
         )
-        return or_(table.c[assignee] == user.id, table.c.id.in_(worked_on))
+        return or_(self.table.c[self.assignee] == user.id, self.table.c.id.in_(worked_on))
 
-    return rule
+    def arms(self, user: User) -> list[Arm] | None:
+        if user.role != Role.engineer:
+            return None
+        rows = self.table.c
+        mine = and_(
+            col(Participant.user_id) == user.id, col(Participant.object_type) == self.object_type
+        )
+        return [
+            Arm(rows[self.assignee] == user.id, rows.created_at, rows.id),
+            Arm(
+                mine,
+                col(Participant.object_created_at),
+                col(Participant.object_id),
+                join=(Participant, col(Participant.object_id) == rows.id),
+            ),
+        ]
+
+
+def assigned_or_worked_on(model: type[Any], assignee: str = "assignee_id") -> Rule:
+    return AssignedOrWorkedOn(model, assignee)
+
+
+def visible_arms(user: User, model: type[Any]) -> list[Arm] | None:
+    """`visible_to(user, model)` as a union of index ranges, when it is one (an engineer's
+    workflow resources); None when it is one WHERE."""
+    if user.role in OFFICE_ROLES and model not in _PERSONAL:
+        return None
+    rule = _RULES.get(model)
+    return rule.arms(user) if isinstance(rule, AssignedOrWorkedOn) else None
+
+
+def worked_on_types() -> frozenset[str]:
+    """The object types whose "worked on" scope reads participants (events.record_event)."""
+    return frozenset(r.object_type for r in _RULES.values() if isinstance(r, AssignedOrWorkedOn))
 
 
 def staff_only(user: User) -> ColumnElement[bool]:

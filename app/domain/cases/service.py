@@ -59,6 +59,7 @@ SORTS = {
 
 class CaseQuery(ListQuery):
     search_columns = ("number", "summary")
+    number_prefix = NUMBER_PREFIX
     special = frozenset({"criteria"})
 
     q: str | None = Field(default=None, max_length=200, description="number or summary")

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -17,7 +17,6 @@ from app.db.models.complaints import (
     ComplaintSource,
     ComplaintStatus,
 )
-from app.db.repositories.scoping import select_visible
 from app.db.types import utcnow
 from app.domain.common import get_or_404
 from app.domain.complaints.links import check_links
@@ -33,7 +32,7 @@ from app.domain.errors import Forbidden, ValidationFailed
 from app.domain.events import add_created
 from app.domain.filters import ListQuery, apply_filters
 from app.domain.numbering import next_number
-from app.domain.pagination import PageParams, PageResult, paginate
+from app.domain.pagination import PageParams, PageResult, paginate_visible
 from app.domain.schemas import Timestamp, read_for
 from app.domain.timeline import PublicChanges
 from app.domain.users.summaries import People, load_people
@@ -70,6 +69,7 @@ PUBLIC_CHANGES = PublicChanges(
 
 class ComplaintQuery(ListQuery):
     search_columns = ("number", "complainant", "description")
+    number_prefix = NUMBER_PREFIX
     special = frozenset({"rejected", "received_after", "received_before"})
 
     q: str | None = Field(default=None, max_length=200, description="number, complainant, text")
@@ -219,7 +219,7 @@ async def list_complaints(
 ) -> PageResult[Complaint]:
     if user.role == Role.customer and filters.handler_id is not None:
         raise ValidationFailed([("handler_id", "a staff filter")])
-    stmt = apply_filters(select_visible(user, Complaint), Complaint, filters)
+    stmt = apply_filters(select(Complaint), Complaint, filters)  # scoped by paginate_visible
     received = col(Complaint.received_at)
     if filters.received_after is not None:
         stmt = stmt.where(received >= filters.received_after)
@@ -230,7 +230,7 @@ async def list_complaints(
         stmt = stmt.where(
             accepted.is_(False) if filters.rejected else or_(accepted.is_(None), accepted.is_(True))
         )
-    return await paginate(session, stmt, Complaint, page, SORTS)
+    return await paginate_visible(session, user, stmt, Complaint, page, SORTS)
 
 
 async def get_complaint(session: AsyncSession, user: User, complaint_id: uuid.UUID) -> Complaint:

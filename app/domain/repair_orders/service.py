@@ -25,7 +25,6 @@ from app.db.models import (
 )
 from app.db.models.repairs import BilledTo, RepairOrderStatus, RepairRoute
 from app.db.repositories.locks import lock_row
-from app.db.repositories.scoping import select_visible
 from app.db.types import utcnow
 from app.domain.cases.links import load_case_links
 from app.domain.cases.schemas import CaseLink
@@ -36,7 +35,7 @@ from app.domain.errors import Conflict, Forbidden, ValidationFailed
 from app.domain.events import add_created, record_event
 from app.domain.filters import ExternalRefQuery, apply_filters
 from app.domain.numbering import next_number
-from app.domain.pagination import PageParams, PageResult, paginate
+from app.domain.pagination import PageParams, PageResult, paginate_visible
 from app.domain.repair_orders.schemas import (
     DeliveryRead,
     IntakeRead,
@@ -265,7 +264,7 @@ async def receive_order(session: AsyncSession, actor: User, data: RepairOrderCre
 async def list_orders(
     session: AsyncSession, user: User, filters: RepairOrderQuery, page: PageParams
 ) -> PageResult[RepairOrder]:
-    stmt = apply_filters(select_visible(user, RepairOrder), RepairOrder, filters)
+    stmt = apply_filters(select(RepairOrder), RepairOrder, filters)  # scoped by paginate_visible
     if filters.q:
         serials = select(col(Device.id)).where(text_search(filters.q, col(Device.serial_number)))
         stmt = stmt.where(
@@ -281,7 +280,7 @@ async def list_orders(
         stmt = stmt.where(col(RepairOrder.received_at) >= filters.received_after)
     if filters.received_before:
         stmt = stmt.where(col(RepairOrder.received_at) < filters.received_before)
-    return await paginate(session, stmt, RepairOrder, page, SORTS)
+    return await paginate_visible(session, user, stmt, RepairOrder, page, SORTS)
 
 
 def order_event(

@@ -29,7 +29,6 @@ from app.db.models import (
     User,
 )
 from app.db.repositories.locks import lock_row
-from app.db.repositories.scoping import select_visible
 from app.db.types import utcnow
 from app.domain.calendar import BusinessCalendar
 from app.domain.cases.links import load_case_links
@@ -40,7 +39,7 @@ from app.domain.events import add_created, apply_changes, record_event
 from app.domain.filters import ExternalRefQuery, apply_filters
 from app.domain.notifications.service import supervisor_ids
 from app.domain.numbering import next_number
-from app.domain.pagination import PageParams, PageResult, paginate
+from app.domain.pagination import PageParams, PageResult, paginate_visible
 from app.domain.schemas import read_for
 from app.domain.service_orders import sla
 from app.domain.service_orders.booking import book_engineer
@@ -96,6 +95,7 @@ PUBLIC_CHANGES = PublicChanges(
 
 class OrderQuery(ExternalRefQuery):
     search_columns = ("number", "subject", "description", "contact_name")
+    number_prefix = NUMBER_PREFIX
     special = frozenset({"overdue"})
 
     q: str | None = Field(default=None, max_length=200, description="number, subject, text")
@@ -299,11 +299,11 @@ async def create_order(
 async def list_orders(
     session: AsyncSession, user: User, filters: OrderQuery, page: PageParams
 ) -> PageResult[ServiceOrder]:
-    stmt = apply_filters(select_visible(user, ServiceOrder), ServiceOrder, filters)
+    stmt = apply_filters(select(ServiceOrder), ServiceOrder, filters)  # scoped by paginate_visible
     if filters.overdue is not None:
         overdue = _overdue_clause(utcnow())
         stmt = stmt.where(overdue if filters.overdue else ~overdue)
-    return await paginate(session, stmt, ServiceOrder, page, SORTS)
+    return await paginate_visible(session, user, stmt, ServiceOrder, page, SORTS)
 
 
 async def update_order(

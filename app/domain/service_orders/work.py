@@ -5,23 +5,44 @@ office, and the ones nobody owns yet. Supervisors: the overdue orders, and what 
 Today's appointments come first (by start), then the other appointments, then the rest by due
 time; "today" is the day in the business calendar's time zone, where the department and its
 customers are.
+
+The order is (bucket, start, due, number) with a missing start or due time counting as
+FAR_FUTURE. It is read as three ranges of one key, (start, due, number): today's appointments,
+the earlier ones, then the later ones followed by the orders without any (the buckets 0, 1, 1
+and 2). Each range of each arm of the caller's WHERE (owned by me / owned by nobody / ...) is an
+ordered range of an index (app/db/models/indexes.py: WORK_INDEXES) read up to one page, and one
+UNION ALL puts the pieces in order, so a page costs the same at any size of the table.
 """
 
 import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from enum import IntEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.db.models import Role, ServiceOrder, User
-from app.db.repositories.scoping import select_visible
-from app.db.types import UTCDateTime, utcnow
+from app.db.models.indexes import ACTIVE_SQL, ENGINEER_WORK_SQL, OFFICE_WAITING_SQL
+from app.db.repositories.scoping import visible_to
+from app.db.types import FAR_FUTURE, FarFuture, utcnow
 from app.domain.errors import ValidationFailed
 from app.domain.service_orders import sla
 from app.domain.service_orders.service import _overdue_clause, is_overdue, to_read, view_for
@@ -30,8 +51,17 @@ from app.domain.work import ServiceOrderWork, WorkList, WorkReason
 
 ENGINEER_WORK = sorted(SERVICE_ORDER.group("engineer_work"))
 OFFICE_WAITING = sorted(SERVICE_ORDER.group("office_waiting"))
-# Stands in for "no appointment" / "no due time" so those sort last; inside both databases' range.
-_LAST = datetime(9999, 1, 1, tzinfo=UTC)
+ACTIVE = sorted(SERVICE_ORDER.group("active"))
+_LAST = FAR_FUTURE
+Key = tuple[int, datetime, datetime, str]
+
+
+class _Range(IntEnum):
+    """The walk's ranges of (start, due, number), in the order they are listed."""
+
+    today = 0
+    earlier = 1
+    later = 2  # later appointments, then the orders without one
 
 
 @dataclass(frozen=True)
@@ -50,67 +80,97 @@ class _Day:
     def has(self, instant: datetime | None) -> bool:
         return instant is not None and self.start <= instant < self.end
 
+    def range_of(self, key: Key) -> _Range:
+        bucket, start = key[0], key[1]
+        if bucket == 0:
+            return _Range.today
+        return _Range.earlier if bucket == 1 and start < self.start else _Range.later
 
-def _responsible(user: User) -> ColumnElement[bool]:
+
+def _arms(user: User) -> list[ColumnElement[bool]]:
+    """The caller's WHERE as disjoint arms, each in the words of one of WORK_INDEXES."""
+    if user.role == Role.engineer:
+        return [and_(col(ServiceOrder.assignee_id) == user.id, text(ENGINEER_WORK_SQL))]
     # An order nobody in the office has taken yet (opened on the portal) waits for every clerk
     # and supervisor until one assigns it and so becomes its owner.
-    owned = and_(
-        or_(col(ServiceOrder.owner_id) == user.id, col(ServiceOrder.owner_id).is_(None)),
-        col(ServiceOrder.status).in_(OFFICE_WAITING),
-    )
-    if user.role == Role.engineer:
-        return and_(
-            col(ServiceOrder.assignee_id) == user.id, col(ServiceOrder.status).in_(ENGINEER_WORK)
-        )
+    waiting = text(OFFICE_WAITING_SQL)
+    owned = [
+        and_(col(ServiceOrder.owner_id) == user.id, waiting),
+        and_(col(ServiceOrder.owner_id).is_(None), waiting),
+    ]
     if user.role == Role.clerk:
         return owned
     if user.role == Role.supervisor:
-        return or_(owned, _overdue_clause(utcnow()))
-    return false()
+        # Overdue orders are active ones; those also waiting for this supervisor are listed once.
+        overdue = and_(text(ACTIVE_SQL), _overdue_clause(utcnow()), not_(or_(*owned)))
+        return [*owned, overdue]
+    return []
 
 
-def _sort_key(day: _Day) -> tuple[Any, ...]:
-    start = col(ServiceOrder.appointment_start)
-    bucket = case((and_(start >= day.start, start < day.end), 0), (start.isnot(None), 1), else_=2)
-    far = literal(_LAST, UTCDateTime())
+def _key_columns(table: Any) -> tuple[Any, Any, Any]:
+    # In the words of WORK_KEY, so the planner recognises the indexed expressions.
     return (
-        bucket,
-        func.coalesce(start, far),
-        func.coalesce(col(ServiceOrder.due_at), far),
-        col(ServiceOrder.number),
+        func.coalesce(table.appointment_start, FarFuture()),
+        func.coalesce(table.due_at, FarFuture()),
+        table.number,
     )
 
 
-def _key_of(order: ServiceOrder, day: _Day) -> tuple[int, datetime, datetime, str]:
+def _in_range(which: _Range, day: _Day) -> ColumnElement[bool]:
+    start = _key_columns(ServiceOrder)[0]
+    if which == _Range.today:
+        return and_(start >= day.start, start < day.end)
+    return start < day.start if which == _Range.earlier else start >= day.end
+
+
+def _page(user: User, day: _Day, last: Key | None, limit: int) -> Select[ServiceOrder] | None:
+    """One statement: for every arm and every range at or after the cursor's, the ids of the
+    first `limit` rows in key order; then those rows in walk order, cut to `limit`."""
+    first = day.range_of(last) if last is not None else _Range.today
+    key = _key_columns(ServiceOrder)
+    visible = visible_to(user, ServiceOrder)
+    pieces = []
+    for arm in _arms(user):
+        for which in _Range:
+            if which < first:
+                continue
+            piece = select(col(ServiceOrder.id), literal(int(which)).label("walk")).where(
+                visible, arm, _in_range(which, day)
+            )
+            if last is not None and which == first:
+                piece = piece.where(tuple_(*key) > tuple(last[1:]))
+            inner = piece.order_by(*key).limit(limit).subquery()
+            pieces.append(select(inner))
+    if not pieces:
+        return None
+    walk = union_all(*pieces).subquery("walk")
+    return (
+        select(ServiceOrder)
+        .join(walk, walk.c.id == col(ServiceOrder.id))
+        .order_by(walk.c.walk, *key)
+        .limit(limit)
+    )
+
+
+def _key_of(order: ServiceOrder, day: _Day) -> Key:
     start = order.appointment_start
     bucket = 0 if day.has(start) else 1 if start is not None else 2
     return (bucket, start or _LAST, order.due_at or _LAST, order.number)
 
 
-def _after(columns: tuple[Any, ...], values: tuple[Any, ...]) -> ColumnElement[bool]:
-    """Rows strictly after `values` in the order of `columns` (a portable row comparison)."""
-    terms = [
-        and_(
-            *(c == v for c, v in zip(columns[:i], values[:i], strict=True)), columns[i] > values[i]
-        )
-        for i in range(len(columns))
-    ]
-    return or_(*terms)
-
-
-def _encode(day: _Day, key: tuple[int, datetime, datetime, str]) -> str:
+def _encode(day: _Day, key: Key) -> str:
     bucket, start, due, number = key
     raw = {"d": day.day.isoformat(), "k": [bucket, start.isoformat(), due.isoformat(), number]}
     text = json.dumps(raw, separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> tuple[date, tuple[int, datetime, datetime, str]]:
+def _decode(cursor: str) -> tuple[date, Key]:
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         bucket, start, due, number = data["k"]
         key = (bucket, datetime.fromisoformat(start), datetime.fromisoformat(due), number)
-        if not (isinstance(bucket, int) and isinstance(number, str) and number.isprintable()):
+        if not (bucket in (0, 1, 2) and isinstance(number, str) and number.isprintable()):
             raise ValueError("bad key")
         if key[1].tzinfo is None or key[2].tzinfo is None:
             raise ValueError("naive time")
@@ -128,11 +188,8 @@ async def my_work(
     zone = ZoneInfo(calendar.timezone)
     last = _decode(cursor) if cursor else None
     day = _Day.of(last[0] if last else datetime.now(zone).date(), zone)
-    key = _sort_key(day)
-    stmt = select_visible(user, ServiceOrder).where(_responsible(user))
-    if last is not None:
-        stmt = stmt.where(_after(key, last[1]))
-    rows = list((await session.scalars(stmt.order_by(*key).limit(limit + 1))).all())
+    stmt = _page(user, day, last[1] if last else None, limit + 1)
+    rows = list((await session.scalars(stmt)).all()) if stmt is not None else []
     orders, more = rows[:limit], len(rows) > limit
     view = await view_for(session, orders)
     now = utcnow()

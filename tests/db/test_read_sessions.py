@@ -1,0 +1,31 @@
+"""GET requests read in sessions without a transaction of their own on PostgreSQL
+(app/db/session.py::reader_of), and those sessions refuse to write."""
+
+import pytest
+from sqlalchemy import text
+
+from app.db.models import Customer
+from app.db.session import reader_of
+from tests.conftest import IS_POSTGRES
+
+_XID = text("SELECT pg_current_xact_id()::text")
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite keeps its local transactions")
+async def test_each_statement_of_a_read_is_its_own_transaction(sessionmaker):
+    async with reader_of(sessionmaker)() as session:
+        assert await session.scalar(_XID) != await session.scalar(_XID)
+    async with sessionmaker() as session:  # a writing request's session: one transaction
+        assert await session.scalar(_XID) == await session.scalar(_XID)
+
+
+async def test_a_read_session_refuses_to_write(sessionmaker):
+    async with reader_of(sessionmaker)() as session:
+        session.add(Customer(code="NOPE", name="Never written"))
+        with pytest.raises(RuntimeError, match="read-only"):
+            await session.flush()
+
+
+async def test_a_get_reads_through_a_read_session(client, factory, users):
+    response = await client.get("/api/v1/customers", headers=factory.headers(users["clerk"]))
+    assert response.status_code == 200
