@@ -127,9 +127,15 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def rss_mb(pid: int) -> float:
+def action_chunk(seconds: float) -> int:
+    """Orders one action run may start: each is started once (a second start is a 409)."""
+    return int(seconds * 600) + 200
+
+
+def rss_mb(pid: int, field: str = "VmHWM") -> float:
+    """The process's peak resident memory (VmHWM), or its current one (VmRSS), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -467,7 +473,7 @@ def main() -> None:
                 cluster.url(),
                 assigned,
                 customers[2],
-                args.pairs * int(args.seconds) * 600 + 2000,
+                (args.pairs + 1) * action_chunk(args.seconds),
                 "A",
             )
         )
@@ -546,7 +552,7 @@ def main() -> None:
                     extra = dict(scenario.aftercare if server is aftercare else scenario.floor)
                     extra["BENCH_RUN"] = f"{scenario.script}-{pair}-{server.name}"
                     if scenario.consumes_ids and server is aftercare:
-                        chunk = actions[action_pos : action_pos + int(args.seconds * 600) + 200]
+                        chunk = actions[action_pos : action_pos + action_chunk(args.seconds)]
                         action_pos += len(chunk)
                         extra["BENCH_IDS"] = write_ids(chunk, "actions")
                     seconds = args.seconds if pair else min(2.0, args.seconds)
@@ -560,13 +566,14 @@ def main() -> None:
                 f"{median(f, 'rps'):.0f} | {median(a, 'cpu_ms'):.2f} | {median(f, 'cpu_ms'):.2f} | "
                 f"{median(a, 'p50_ms'):.1f} / {median(a, 'p99_ms'):.1f} | "
                 f"{median(f, 'p50_ms'):.1f} / {median(f, 'p99_ms'):.1f} | "
-                f"{sum(r.errors for r in a)} |"
+                f"{sum(r.errors for r in a)} | {rss_mb(aftercare.proc.pid, 'VmRSS'):.0f} |"
             )
             print(rows[-1], flush=True)
         table = (
             "| endpoint | Aftercare / floor (req/s) | Aftercare req/s | floor req/s | "
             "Aftercare CPU ms/req | floor CPU ms/req | Aftercare p50 / p99 ms | "
-            "floor p50 / p99 ms | Aftercare non-2xx |\n|---|---|---|---|---|---|---|---|---|\n"
+            "floor p50 / p99 ms | Aftercare non-2xx | Aftercare RSS after, MB |\n"
+            "|---|---|---|---|---|---|---|---|---|---|\n"
             + "\n".join(rows)
             + f"\n\nPeak RSS of the Aftercare process: {rss_mb(aftercare.proc.pid):.0f} MB."
         )

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from app.db.models import Role, ServiceOrder
+from app.db.types import utcnow
 from tests.service_orders.helpers import API, act, order_body, png_data_url
 from tests.support import assert_problem
 
@@ -406,21 +407,22 @@ async def test_each_arm_of_the_work_list_reads_its_index_in_order(engine, users)
     if engine.dialect.name != "postgresql":
         pytest.skip("the expression indexes are PostgreSQL's")
     from app.db.models.indexes import WORK_INDEXES
-    from app.domain.service_orders.work import _Day, _page
+    from app.domain.service_orders.work import _Day, _page, _page_params
 
     day = _Day.of(datetime.now(SHANGHAI).date(), SHANGHAI)
+    last = (2, day.end, day.end, "SO-2026-000001")
     used = set()
     async with engine.connect() as conn:
         for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
             await conn.exec_driver_sql(f"SET {setting} = off")
         for role in ("engineer", "clerk", "supervisor"):
-            stmt = _page(users[role], day, (2, day.end, day.end, "SO-2026-000001"), 51)
+            stmt = _page(users[role].role, day.range_of(last), True)
             assert stmt is not None
-            compiled = stmt.compile(
-                dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
+            values = _page_params(users[role], day, last, 51, utcnow())
+            state = stmt.compile(dialect=conn.dialect).construct_expanded_state(values)
+            plan = await conn.exec_driver_sql(
+                "EXPLAIN " + state.statement, state.positional_parameters
             )
-            params = tuple(compiled.params[name] for name in compiled.positiontup or ())
-            plan = await conn.exec_driver_sql("EXPLAIN " + str(compiled), params)
             text = "\n".join(row[0] for row in plan)
             used |= {name for name in WORK_INDEXES if f"Index Scan using {name} " in text}
         await conn.rollback()
@@ -429,11 +431,14 @@ async def test_each_arm_of_the_work_list_reads_its_index_in_order(engine, users)
 
 def test_the_work_list_statement_is_compiled_once_per_shape(users):
     """SQLAlchemy caches a statement's SQL only when every element has a cache key; the list's
-    statement is large, and compiling it on every request cost more than running it."""
-    from app.domain.service_orders.work import _Day, _page
+    statement is large, and compiling it on every request cost more than running it. Building
+    it cost as much again, so it is built once per shape and its values are bound."""
+    from app.domain.service_orders.work import _Day, _page, _Range
 
     day = _Day.of(datetime.now(SHANGHAI).date(), SHANGHAI)
     for role in ("engineer", "clerk", "supervisor"):
         for last in (None, (1, day.start - timedelta(days=1), day.end, "SO-2026-000001")):
-            stmt = _page(users[role], day, last, 51)
+            first = day.range_of(last) if last else _Range.today
+            stmt = _page(users[role].role, first, last is not None)
             assert stmt is not None and stmt._generate_cache_key() is not None, (role, last)
+            assert _page(users[role].role, first, last is not None) is stmt

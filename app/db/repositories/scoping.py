@@ -88,6 +88,13 @@ class _AnyUser:
     customer_id: Any
 
 
+def stand_in(role: Role, has_company: bool = False) -> User:
+    """A user of `role` whose id and company are the bound parameters `scope_user_id` and
+    `scope_customer_id`: for statements built once per role and reused."""
+    company: Any = bindparam("scope_customer_id") if has_company else None
+    return cast(User, _AnyUser(role, bindparam("scope_user_id"), company))
+
+
 _BY_ID: dict[tuple[type[Any], Role, bool, bool], Select[Any]] = {}
 _LOCK_ON_READ = "lock_on_read"  # session.info: the model whose next by-id read locks its row
 
@@ -97,10 +104,8 @@ def _select_by_id(user: User, model: type[M], for_update: bool) -> Select[M]:
     key = (model, user.role, has_company, for_update)
     stmt = _BY_ID.get(key)
     if stmt is None:
-        company: Any = bindparam("scope_customer_id") if has_company else None
-        stand_in = cast(User, _AnyUser(user.role, bindparam("scope_user_id"), company))
         row = model.id == bindparam("row_id")  # type: ignore[attr-defined]
-        stmt = select_visible(stand_in, model).where(row)
+        stmt = select_visible(stand_in(user.role, has_company), model).where(row)
         if for_update:
             stmt = stmt.with_for_update(of=model)
         _BY_ID[key] = stmt
