@@ -167,10 +167,23 @@ def main() -> None:
         report = (out_dir / f"{args.scenario}.txt").read_text()
         gc_seconds, gc_runs = (out_dir / f"{args.scenario}.gc").read_text().split()
         total = float(re.search(r"Duration: ([\d.]+)", report).group(1))  # type: ignore[union-attr]
+        layers = json.loads((out_dir / f"{args.scenario}.layers.json").read_text())
+        busy = sum(layers.values()) - layers.get("waiting for I/O (epoll)", 0.0)
         lines = [
             f"{run.rps:.0f} req/s under the profiler, {run.cpu_ms:.2f} CPU ms per request; "
             f"garbage collector {float(gc_seconds):.2f} s in {gc_runs} collections; "
             f"{opened} connections opened; {B.commit()}, {time.strftime('%Y-%m-%d')}.",
+            "",
+            "By layer: each function's own time, by the package its code is in (of the time not",
+            "spent waiting for I/O; built-ins count to their caller's package).",
+            "",
+            "| layer | share | CPU ms per request (profiled) |",
+            "|---|---|---|",
+            *(
+                f"| {name} | {seconds / busy:5.1%} | {seconds / busy * run.cpu_ms:.2f} |"
+                for name, seconds in sorted(layers.items(), key=lambda kv: -kv[1])
+                if name != "waiting for I/O (epoll)" and seconds / busy >= 0.005
+            ),
             "",
             "| share of the profile | function |",
             "|---|---|",
