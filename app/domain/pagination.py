@@ -95,20 +95,13 @@ async def paginate(
     `sort` is a field name from `sort_fields`, prefixed with "-" for descending order; the row
     id breaks ties, so the order is total and a cursor is exact.
     """
-    descending = params.sort.startswith("-")
     sort_name = params.sort.removeprefix("-")
     column = sort_fields.get(sort_name)
     if column is None:
         options = ", ".join(sorted(sort_fields)) + " (prefix - for descending)"
         raise ValidationFailed([("sort", f"unknown sort; use one of {options}")])
-    id_column = model.id
-    if params.updated_after is not None:
-        stmt = stmt.where(model.updated_at > params.updated_after)
-    if params.cursor:
-        value, last_id = _decode(params.cursor, params.sort, column)
-        stmt = stmt.where(_after(column, id_column, value, last_id, descending))
-    order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
-    rows = list((await session.scalars(stmt.order_by(*order).limit(params.limit + 1))).all())
+    page = _one_page(stmt, model, params, column, column, model.id)
+    rows = list((await session.scalars(page)).all())
     next_cursor = None
     if len(rows) > params.limit:
         rows = rows[: params.limit]
@@ -147,12 +140,21 @@ def _first_of_arm(stmt: Select[Any], model: Any, arm: Arm, params: PageParams) -
     if arm.join is not None:
         piece = piece.join(*arm.join)
     piece = piece.where(arm.where)
-    if params.updated_after is not None:
-        piece = piece.where(model.updated_at > params.updated_after)
+    return _one_page(piece, model, params, model.created_at, arm.created_at, arm.id)
+
+
+def _one_page(
+    stmt: Select[Any], model: Any, params: PageParams, sort_column: Any, column: Any, id_column: Any
+) -> Select[Any]:
+    """`stmt` from the cursor on (and `updated_after`, if asked), ordered by (`column`,
+    `id_column`) as `params.sort` says, one page plus one row. The cursor holds a value of
+    `sort_column`; `column` is where this statement reads it (the same, or its copy in an arm's
+    index)."""
     descending = params.sort.startswith("-")
+    if params.updated_after is not None:
+        stmt = stmt.where(model.updated_at > params.updated_after)
     if params.cursor:
-        value, last_id = _decode(params.cursor, params.sort, model.created_at)
-        piece = piece.where(_after(arm.created_at, arm.id, value, last_id, descending))
-    order = (arm.created_at, arm.id)
-    order_by = [c.desc() for c in order] if descending else [c.asc() for c in order]
-    return piece.order_by(*order_by).limit(params.limit + 1)
+        value, last_id = _decode(params.cursor, params.sort, sort_column)
+        stmt = stmt.where(_after(column, id_column, value, last_id, descending))
+    order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
+    return stmt.order_by(*order).limit(params.limit + 1)
