@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import STAFF_ROLES, Customer, Event, User
-from app.db.repositories.scoping import worked_on_types
+from app.db.repositories.scoping import records_participants
 from app.db.session import stage_event
 from app.db.types import utcnow
 
@@ -77,7 +77,7 @@ def record_event(
         session,
         event,
         object_created_at=obj.created_at
-        if worked_on and object_type in worked_on_types()
+        if worked_on and records_participants(object_type)
         else None,
     )
     return event

@@ -47,10 +47,17 @@ _PERSONAL: set[type[Any]] = set()
 _ELSEWHERE: set[type[Any]] = set()
 
 
+# The object types whose "worked on" scope reads participants, kept as rules register: every
+# event of a staff user asks (events.record_event).
+_WORKED_ON: set[str] = set()
+
+
 def register_scope(model: type[Any], rule: Rule, *, personal: bool = False) -> None:
     _RULES[model] = rule
     if personal:
         _PERSONAL.add(model)
+    if isinstance(rule, AssignedOrWorkedOn):
+        _WORKED_ON.add(rule.object_type)
 
 
 def scoped_elsewhere(*models: type[Any]) -> None:
@@ -212,9 +219,10 @@ def visible_arms(user: User, model: type[Any]) -> list[Arm] | None:
     return rule.arms(user) if isinstance(rule, AssignedOrWorkedOn) else None
 
 
-def worked_on_types() -> frozenset[str]:
-    """The object types whose "worked on" scope reads participants (events.record_event)."""
-    return frozenset(r.object_type for r in _RULES.values() if isinstance(r, AssignedOrWorkedOn))
+def records_participants(object_type: str) -> bool:
+    """Whether the "worked on" scope of this object type reads participants, so an event on it
+    makes its staff actor one (events.record_event)."""
+    return object_type in _WORKED_ON
 
 
 def staff_only(user: User) -> ColumnElement[bool]:
