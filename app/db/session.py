@@ -188,8 +188,16 @@ async def _add_participants(
         {"user_id": u, "object_type": t, "object_id": o, "object_created_at": at}
         for (u, t, o), at in participants.items()
     ]
+    await session.execute(insert_ignoring_duplicates(session, Participant).values(rows))
+
+
+def insert_ignoring_duplicates(
+    session: AsyncSession, table: Any, index_elements: list[str] | None = None
+) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING in the dialect at hand (both spell it alike); with
+    `index_elements`, only a conflict on that unique index is ignored."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(Participant).values(rows).on_conflict_do_nothing())
+    return insert(table).on_conflict_do_nothing(index_elements=index_elements)
 
 
 def discard_staged_events(session: AsyncSession) -> None:

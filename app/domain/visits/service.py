@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -27,6 +26,7 @@ from app.db.models import (
 )
 from app.db.models.repairs import RepairOrderStatus
 from app.db.repositories.locks import lock_row
+from app.db.session import insert_ignoring_duplicates
 from app.db.types import utcnow
 from app.domain.common import get_for_field
 from app.domain.errors import ValidationFailed
@@ -151,13 +151,6 @@ async def plan_visit(session: AsyncSession, actor: User, data: VisitCreate) -> C
     return visit
 
 
-def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING in the dialect at hand (both spell it alike)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    table = CallbackVisit.__table__  # type: ignore[attr-defined]
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=["callback_for"])
-
-
 async def _plan_for_closed_orders(
     session: AsyncSession,
     actor: User | None,
@@ -190,7 +183,10 @@ async def _plan_for_closed_orders(
         for order in orders
     ]
     inserted = await session.execute(
-        _insert_ignoring_duplicates(session).returning(col(CallbackVisit.id)), rows
+        insert_ignoring_duplicates(session, CallbackVisit, ["callback_for"]).returning(
+            col(CallbackVisit.id)
+        ),
+        rows,
     )
     planned = set(inserted.scalars().all())
     link = SOURCES[order_type].link.key
