@@ -391,14 +391,15 @@ def test_the_work_indexes_name_exactly_the_workflows_states():
     # The partial indexes and the list's arms spell the states as literal SQL (so a generic
     # prepared plan can still use them); they must be the workflow's groups.
     from app.db.models.indexes import ACTIVE_SQL, ENGINEER_WORK_SQL, OFFICE_WAITING_SQL
-    from app.domain.service_orders.work import ACTIVE, ENGINEER_WORK, OFFICE_WAITING
+    from app.domain.service_orders.workflow import SERVICE_ORDER
 
-    def spelt(states: list[str]) -> str:
+    def spelt(group: str) -> str:
+        states = sorted(SERVICE_ORDER.group(group))
         return "status IN (" + ", ".join(f"'{s}'" for s in states) + ")"
 
-    assert spelt(OFFICE_WAITING) == OFFICE_WAITING_SQL
-    assert spelt(ENGINEER_WORK) == ENGINEER_WORK_SQL
-    assert spelt(ACTIVE) == ACTIVE_SQL
+    assert spelt("office_waiting") == OFFICE_WAITING_SQL
+    assert spelt("engineer_work") == ENGINEER_WORK_SQL
+    assert spelt("active") == ACTIVE_SQL
 
 
 async def test_each_arm_of_the_work_list_reads_its_index_in_order(engine, users):

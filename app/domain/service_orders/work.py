@@ -48,12 +48,8 @@ from app.db.types import FAR_FUTURE, FarFuture, UTCDateTime, utcnow
 from app.domain.errors import ValidationFailed
 from app.domain.service_orders import sla
 from app.domain.service_orders.service import _overdue_clause, is_overdue, to_read, view_for
-from app.domain.service_orders.workflow import SERVICE_ORDER
 from app.domain.work import ServiceOrderWork, WorkList, WorkReason
 
-ENGINEER_WORK = sorted(SERVICE_ORDER.group("engineer_work"))
-OFFICE_WAITING = sorted(SERVICE_ORDER.group("office_waiting"))
-ACTIVE = sorted(SERVICE_ORDER.group("active"))
 _LAST = FAR_FUTURE
 Key = tuple[int, datetime, datetime, str]
 
