@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
 from app.db.migrate import upgrade_to_head
-from app.db.session import create_engine, create_sessionmaker, unit_of_work
+from app.db.session import create_engine, create_sessionmaker, engine_for, unit_of_work
 
 OPENAPI_PATH = Path("openapi/openapi.json")
 
@@ -149,7 +149,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
     async def main() -> None:
-        engine = create_engine(settings.database_url)
+        engine = engine_for(settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

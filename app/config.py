@@ -43,11 +43,12 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=2, gt=0, le=30)
     db_connect_timeout_seconds: float = Field(default=3, gt=0, le=60)
     db_statement_timeout_seconds: float = Field(default=10, gt=0, le=600)
-    # Connections per API process: kept open, and opened beyond that under load (operations.md).
-    # Ten kept open: one busy worker has that many requests waiting on the database often
-    # enough that with five it kept opening and closing the extra ones (bench/RESULTS.md).
-    db_pool_size: int = Field(default=10, ge=1, le=100)
-    db_max_overflow: int = Field(default=10, ge=0, le=100)
+    # Connections per API process (docs/operations.md): up to `db_pool_size`, opened as needed
+    # and then kept. No overflow by default: SQLAlchemy closes an overflow connection as soon as
+    # it is returned to a full pool, so under load every request past the pool paid for a new
+    # connection (45 connects a second at 32 clients with 10 + 10; 10 % of a GET's CPU).
+    db_pool_size: int = Field(default=20, ge=1, le=100)
+    db_max_overflow: int = Field(default=0, ge=0, le=100)
     secret_key: str = ""
     token_issuer: str = "aftercare"
     token_audience: str = "aftercare-api"

@@ -12,7 +12,7 @@ from fastapi_offline import FastAPIOffline
 
 from app.config import Settings, get_settings
 from app.db.reference_cache import listen_for_changes
-from app.db.session import Timeouts, create_engine, create_sessionmaker
+from app.db.session import create_sessionmaker, engine_for
 from app.domain.watchers import run_watchers
 from app.http.idempotency import IdempotencyMiddleware
 from app.http.middleware import BodyGuardMiddleware, ObservabilityMiddleware
@@ -84,12 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owns_engine = not hasattr(app.state, "engine")
         if owns_engine:
-            app.state.engine = create_engine(
-                settings.database_url,
-                Timeouts.of(settings),
-                pool_size=settings.db_pool_size,
-                max_overflow=settings.db_max_overflow,
-            )
+            app.state.engine = engine_for(settings)
             app.state.sessionmaker = create_sessionmaker(app.state.engine)
         stop = asyncio.Event()
         reference_listener = asyncio.create_task(listen_for_changes(app.state.engine, stop))

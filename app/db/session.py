@@ -83,6 +83,22 @@ def create_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> 
     return engine
 
 
+def engine_for(settings: Settings) -> AsyncEngine:
+    """The engine of an API process or a worker: the configured timeouts and pool.
+
+    A fixed pool with no overflow (docs/operations.md): SQLAlchemy closes an overflow
+    connection as soon as it is returned while the pool is full, so a process busier than its
+    pool opened and closed a connection for nearly every request past it. Connections are opened
+    as needed up to `db_pool_size` and kept; a request that finds none free waits for one (at
+    most `db_pool_timeout_seconds`, then 503)."""
+    return create_engine(
+        settings.database_url,
+        Timeouts.of(settings),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+
+
 def _ping_idle_connections(engine: AsyncEngine) -> None:
     """Ping a pooled connection before reuse only when it sat idle for a while.
 

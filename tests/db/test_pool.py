@@ -1,6 +1,9 @@
 """The pool pings a connection only after it sat idle, and still replaces one that died idle."""
 
+import asyncio
+
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import text
 
 from app.db import session as db_session
@@ -51,3 +54,31 @@ async def test_a_connection_that_died_while_idle_is_replaced_unnoticed(monkeypat
     finally:
         await engine.dispose()
         await admin.dispose()
+
+
+async def test_the_default_pool_keeps_the_connections_it_opened_under_load():
+    """More requests in flight than the pool holds wait for a connection; none is opened and
+    closed again per request (an overflow connection returned to a full pool would be)."""
+    from app.config import Settings
+    from app.db.session import engine_for
+
+    settings = Settings(database_url=DATABASE_URL, _env_file=None)
+    engine = engine_for(settings)
+    opened: list[int] = []
+    sqlalchemy_event.listen(engine.sync_engine, "connect", lambda *_: opened.append(1))
+
+    async def request() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+            await asyncio.sleep(0.01)
+
+    in_flight = settings.db_pool_size * 2  # as 32 clients against one worker
+    try:
+        await asyncio.gather(*(request() for _ in range(in_flight)))
+        first_wave = len(opened)
+        for _ in range(3):
+            await asyncio.gather(*(request() for _ in range(in_flight)))
+        assert 1 <= first_wave <= settings.db_pool_size + settings.db_max_overflow
+        assert len(opened) == first_wave, "connections were opened again under steady load"
+    finally:
+        await engine.dispose()
