@@ -6,10 +6,12 @@ from contextlib import suppress
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.pool import NullPool
 from sqlmodel import col
 
 from app.config import get_settings
 from app.db.models import NumberSequence
+from app.db.session import Timeouts, create_engine
 
 # PREFIX-YYYY-NNNNNN: at least six digits, zero-padded (next_number).
 _WHOLE_NUMBER = re.compile(r"[A-Z]{2}-[0-9]{4}-[0-9]{6,}")
@@ -49,9 +51,22 @@ async def _from_sequence(session: AsyncSession, name: str) -> int:
 async def _make_sequence(session: AsyncSession, name: str, sequence: str) -> None:
     """Create the sequence once, committed on a connection of its own (so a request that rolls
     back cannot take it with it), continuing after the counter row that numbered this year
-    before sequences were used."""
+    before sequences were used.
+
+    That connection is not taken from the pool: the request already holds one, and when as many
+    requests as the pool holds all reached here at once (the first creates after a start, or
+    of a new year) each would wait for a second connection that none of them gives back."""
     engine = session.bind
     assert isinstance(engine, AsyncEngine), "the unit of work is bound to the engine"
+    url = engine.url.render_as_string(hide_password=False)
+    side = create_engine(url, Timeouts.of(get_settings()), poolclass=NullPool)
+    try:
+        await _create_sequence(side, name, sequence)
+    finally:
+        await side.dispose()
+
+
+async def _create_sequence(engine: AsyncEngine, name: str, sequence: str) -> None:
     async with engine.connect() as conn:
         autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
         last = await autocommit.scalar(

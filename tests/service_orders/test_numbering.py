@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+from sqlalchemy import text
 
 from app.domain.numbering import next_number
 from tests.conftest import IS_POSTGRES
@@ -28,3 +29,23 @@ async def test_a_number_is_not_held_until_its_transaction_ends(sessionmaker):
         assert other != taken
         await first.rollback()
         await second.rollback()
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite numbers from a counter row, no sequence")
+async def test_a_full_pool_can_still_make_a_new_years_sequence(engine):
+    """Every pooled connection is held by a request that needs the sequence made: making it
+    must not wait for a pooled connection (none would ever come back)."""
+    from app.db.session import Timeouts, create_engine, create_sessionmaker
+    from app.domain import numbering
+
+    url = engine.url.render_as_string(hide_password=False)
+    one = create_engine(url, Timeouts(pool=0.5), pool_size=1, max_overflow=0)
+    numbering._SEQUENCES_MADE.clear()  # as in a process that just started
+    try:
+        async with create_sessionmaker(one)() as session:
+            await session.execute(text("SELECT 1"))  # the request holds the only connection
+            number = await asyncio.wait_for(next_number(session, "ZY"), timeout=5)
+            assert number.startswith("ZY-")
+            await session.rollback()
+    finally:
+        await one.dispose()
