@@ -3,15 +3,18 @@ every change to users or logins drops: at once in this process, on the notice in
 (app/db/reference_cache.py). The suite listens on PostgreSQL (tests/conftest.py)."""
 
 import asyncio
+import uuid
 
 import pytest
 from sqlalchemy import text
 
+from app.db.models import Role, User
 from app.db.reference_cache import _CACHES, LOGINS
-from tests.auth.helpers import ME_URL, bearer, login, me_status
+from tests.auth.helpers import ME_URL, bearer, login, me_status, password_grant
 from tests.conftest import IS_POSTGRES, _settle_caches
 from tests.http.test_query_counts import count_queries
 from tests.service_orders.helpers import API, order_body
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="notices are PostgreSQL's LISTEN/NOTIFY")
 
@@ -111,3 +114,48 @@ async def test_a_renamed_engineer_is_named_anew_on_the_order(client, factory, us
     assert response.status_code == 200, response.text
     order = (await client.get(f"{API}/{order_id}", headers=clerk)).json()
     assert order["owner"]["name"] == "Renamed Clerk"
+
+
+async def test_the_caller_from_the_cache_changes_their_own_password(client, users, engine):
+    """The cached caller is not in the request's session; changing one's password loads it."""
+    await _logins(engine)
+    email = users["clerk"].email
+    token = (await login(client, email))["access_token"]
+    await _settle_caches(engine)
+    assert await me_status(client, token) == 200  # the login is cached now
+    with count_queries(engine, cold=False) as statements:
+        assert await me_status(client, token) == 200
+    assert _reads_users(statements) == [], "the next request is served from the cache"
+    response = await client.post(
+        f"{ME_URL}/password",
+        json={"current_password": PASSWORD, "new_password": "another-long-password-1"},
+        headers=bearer(token),
+    )
+    assert response.status_code == 204, response.text
+    await login(client, email, "another-long-password-1")
+    assert (await password_grant(client, email)).status_code == 401  # the old one
+
+
+async def test_a_supervisor_from_the_cache_edits_their_own_user(client, factory, users, engine):
+    await _logins(engine)
+    me = await factory.user("supervisor")
+    headers = factory.headers(me)
+    assert (await client.get(ME_URL, headers=headers)).status_code == 200  # cached now
+    response = await client.patch(
+        f"/api/v1/users/{me.id}",
+        json={"name": "Renamed Self"},
+        headers={**headers, "If-Match": '"1"'},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["name"] == "Renamed Self"
+    assert (await client.get(ME_URL, headers=headers)).json()["name"] == "Renamed Self"
+
+
+def test_changing_the_cached_caller_in_place_fails_loudly():
+    """A write to the cached object would be lost (it is not in the session): it raises."""
+    from app.auth.dependencies import _cached_user
+
+    user = _cached_user({"id": uuid.uuid4(), "name": "Cached", "role": Role.clerk})
+    with pytest.raises(RuntimeError, match="login cache"):
+        user.name = "Changed"
+    User(name="fresh").name = "a new object is unaffected"

@@ -159,6 +159,7 @@ async def change_own_password(
 ) -> None:
     """Change the caller's password and end every other login session it had (a thief holding
     one loses it); the session that made the change goes on."""
+    user = await session.get(User, user.id) or user  # the caller may come from the login cache
     if user.service_account or not await verify_password(data.current_password, user.password_hash):
         raise ValidationFailed([("current_password", "is incorrect")])
     user.password_hash = await hash_password(data.new_password)
