@@ -76,7 +76,14 @@ def create_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> 
     connect_args = {
         "timeout": timeouts.connect,
         "command_timeout": timeouts.statement + _DRIVER_GRACE_SECONDS,
-        "server_settings": {"statement_timeout": str(int(timeouts.statement * 1000))},
+        "server_settings": {
+            "statement_timeout": str(int(timeouts.statement * 1000)),
+            # Plan every statement for its values. A pooled connection runs the same prepared
+            # statements thousands of times, and after five PostgreSQL may keep a generic plan
+            # built for any value: for `q=` that plan took 23-28 ms instead of 0.1-0.2 ms at
+            # 10,000 orders (bench/scale.py's generic-plan column; docs/decisions.md).
+            "plan_cache_mode": "force_custom_plan",
+        },
     }
     engine = create_async_engine(url, connect_args=connect_args, **kwargs)
     _ping_idle_connections(engine)
