@@ -383,16 +383,21 @@ async def _explain(conn: Any, seen: list[tuple[str, Any]]) -> str:
         ):
             continue
         args = list(params or ())
-        plans = []
-        for _ in range(3):
-            rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *args)
-            plans.append("\n".join(r[0] for r in rows))
-        plan = sorted(plans, key=_sql_ms)[1]
+        plan = await _median_explain(conn, statement, args)
         if _sql_ms(plan) >= best[1]:
             best = (plan, _sql_ms(plan), statement, args)
     if not best[0]:
         return ""
     return best[0] + GENERIC + await _generic_plan(conn, best[2], best[3])
+
+
+async def _median_explain(conn: Any, statement: str, args: list[Any]) -> str:
+    """EXPLAIN ANALYZE run three times; the median run's plan."""
+    plans = []
+    for _ in range(3):
+        rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *args)
+        plans.append("\n".join(r[0] for r in rows))
+    return sorted(plans, key=_sql_ms)[1]
 
 
 # Where a plan text goes on with the same statement's generic plan.
@@ -409,11 +414,7 @@ async def _generic_plan(conn: Any, statement: str, args: list[Any]) -> str:
         await conn.execute("SET plan_cache_mode = force_generic_plan")
         values = ", ".join(_literal(v) for v in args)
         call = f"EXECUTE scale_generic({values})" if args else "EXECUTE scale_generic"
-        plans = []
-        for _ in range(3):
-            rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + call)
-            plans.append("\n".join(r[0] for r in rows))
-        return sorted(plans, key=_sql_ms)[1]
+        return await _median_explain(conn, call, [])
     finally:
         await conn.execute("RESET plan_cache_mode")
         await conn.execute("DEALLOCATE scale_generic")

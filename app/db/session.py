@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from app.config import Settings
 from app.db.models import Event, Participant
@@ -88,6 +89,14 @@ def create_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> 
     engine = create_async_engine(url, connect_args=connect_args, **kwargs)
     _ping_idle_connections(engine)
     return engine
+
+
+def unpooled(engine: AsyncEngine, timeouts: Timeouts) -> AsyncEngine:
+    """An engine for `engine`'s database without a pool: each connect opens a connection of its
+    own and never waits behind the pool's (the readiness probe; making a number sequence while
+    the request holds a pooled connection)."""
+    url = engine.url.render_as_string(hide_password=False)
+    return create_engine(url, timeouts, poolclass=NullPool)
 
 
 def engine_for(settings: Settings) -> AsyncEngine:

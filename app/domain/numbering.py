@@ -6,12 +6,11 @@ from contextlib import suppress
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.pool import NullPool
 from sqlmodel import col
 
 from app.config import get_settings
 from app.db.models import NumberSequence
-from app.db.session import Timeouts, create_engine
+from app.db.session import Timeouts, unpooled
 
 # PREFIX-YYYY-NNNNNN: at least six digits, zero-padded (next_number).
 _WHOLE_NUMBER = re.compile(r"[A-Z]{2}-[0-9]{4}-[0-9]{6,}")
@@ -58,8 +57,7 @@ async def _make_sequence(session: AsyncSession, name: str, sequence: str) -> Non
     of a new year) each would wait for a second connection that none of them gives back."""
     engine = session.bind
     assert isinstance(engine, AsyncEngine), "the unit of work is bound to the engine"
-    url = engine.url.render_as_string(hide_password=False)
-    side = create_engine(url, Timeouts.of(get_settings()), poolclass=NullPool)
+    side = unpooled(engine, Timeouts.of(get_settings()))
     try:
         await _create_sequence(side, name, sequence)
     finally:

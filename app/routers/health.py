@@ -5,10 +5,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import NullPool
 
 from app.db.migrate import head_revision
-from app.db.session import Timeouts, create_engine
+from app.db.session import Timeouts, unpooled
 
 router = APIRouter(tags=["health"])
 
@@ -23,9 +22,8 @@ def _probe_engine(request: Request) -> AsyncEngine:
     state = request.app.state
     probe: AsyncEngine | None = getattr(state, "probe_engine", None)
     if probe is None:
-        url = state.engine.url.render_as_string(hide_password=False)
         limit = Timeouts(connect=READY_TIMEOUT_SECONDS, statement=READY_TIMEOUT_SECONDS)
-        probe = state.probe_engine = create_engine(url, limit, poolclass=NullPool)
+        probe = state.probe_engine = unpooled(state.engine, limit)
     return probe
 
 
