@@ -194,10 +194,11 @@ async def test_hold_freezes_the_clock_and_resume_moves_due_by_the_business_time_
     assert again.json()["due_at"] == before
     assert again.json()["sla"]["paused"] is True
 
-    # Make the hold span a night: the order came in two days ago, work started an hour later,
-    # and the hold began a day after that; it ends now, through the API.
-    created = datetime.now(UTC) - timedelta(days=2)
-    hold_start = created + timedelta(days=1)
+    # Make the hold span nights and a weekend: it began a week ago (so it holds business time
+    # whatever day the suite runs on), the order came in a day before that and work started an
+    # hour after it came in; the hold ends now, through the API.
+    hold_start = datetime.now(UTC) - timedelta(days=7)
+    created = hold_start - timedelta(days=1)
     await rewrite_order(
         sessionmaker, order["id"], created_at=created, responded_at=created + timedelta(hours=1)
     )
