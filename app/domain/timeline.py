@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
-from pydantic import Field
+from pydantic import MISSING, Field
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -81,7 +81,7 @@ class TimelineEntry(StaffFieldsModel):
     from_status: str | None = None
     to_status: str | None = None
     changes: dict[str, Any] | None = None
-    seq: int | None = StaffOnly("the event's position in the integration feed")
+    seq: int | MISSING | None = StaffOnly("the event's position in the integration feed")
     people: list[UserSummary] = Field(
         default_factory=list, description="the users its changes name (assignee_id …), by name"
     )

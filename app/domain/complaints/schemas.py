@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import MISSING, Field
 
 from app.db.models.complaints import (
     ComplaintAction,
@@ -98,15 +98,17 @@ class ComplaintRead(StaffFieldsModel):
     status: ComplaintStatus
     received_at: datetime
     accepted: bool | None = Field(description="the decision; null until assessed")
-    owner: UserSummary | None = StaffOnly("who registered it (首问负责)")
-    assessment: AssessmentRead | None = StaffOnly("the judgement and its reason")
-    rejection_report: RejectionReport | None = StaffOnly("set when the complaint was rejected")
-    handler_id: uuid.UUID | None = StaffOnly("who handles it")
-    handler: UserSummary | None = StaffOnly("the same person, by name")
-    cause_analysis: str | None = StaffOnly("the cause found")
+    owner: UserSummary | MISSING | None = StaffOnly("who registered it (首问负责)")
+    assessment: AssessmentRead | MISSING | None = StaffOnly("the judgement and its reason")
+    rejection_report: RejectionReport | MISSING | None = StaffOnly(
+        "set when the complaint was rejected"
+    )
+    handler_id: uuid.UUID | MISSING | None = StaffOnly("who handles it")
+    handler: UserSummary | MISSING | None = StaffOnly("the same person, by name")
+    cause_analysis: str | MISSING | None = StaffOnly("the cause found")
     actions_taken: str | None
     resolved_at: datetime | None
-    feedback: FeedbackRead | None = StaffOnly("the feedback to staff and supervisor")
+    feedback: FeedbackRead | MISSING | None = StaffOnly("the feedback to staff and supervisor")
     closed_at: datetime | None
     version: int
     created_at: datetime

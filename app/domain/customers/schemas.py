@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import MISSING, Field
 
 from app.domain.schemas import (
     Code,
@@ -46,7 +46,7 @@ class CustomerRead(StaffFieldsModel):
     phone: str | None
     email: str | None
     address: str | None
-    external_ref: str | None = StaffOnly("the key the department's ERP/CRM uses")
+    external_ref: str | MISSING | None = StaffOnly("the key the department's ERP/CRM uses")
     version: int
     created_at: datetime
     updated_at: datetime

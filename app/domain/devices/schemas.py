@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import StringConstraints, ValidationInfo, field_validator
+from pydantic import MISSING, StringConstraints, ValidationInfo, field_validator
 
 from app.domain.schemas import (
     ExternalRef,
@@ -60,7 +60,7 @@ class DeviceRead(StaffFieldsModel):
     configuration: str | None
     purchased_at: date | None
     warranty_until: date | None
-    external_ref: str | None = StaffOnly("the key the department's ERP/CRM uses")
+    external_ref: str | MISSING | None = StaffOnly("the key the department's ERP/CRM uses")
     version: int
     created_at: datetime
     updated_at: datetime

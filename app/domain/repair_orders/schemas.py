@@ -6,7 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StrictBool, StrictInt, model_validator
+from pydantic import MISSING, Field, StrictBool, StrictInt, model_validator
 
 from app.db.models.repairs import (
     BilledTo,
@@ -167,8 +167,10 @@ class WarrantyDecisionRead(StaffFieldsModel):
     basis: str = Field(description="why: the receipt day against the device's warranty date")
     received_on: date = Field(description="the receipt day in the business time zone")
     decided_at: datetime
-    overridden_by: UserSummary | None = StaffOnly("the supervisor who overrode the decision")
-    override_reason: str | None = StaffOnly("why the decision was overridden")
+    overridden_by: UserSummary | MISSING | None = StaffOnly(
+        "the supervisor who overrode the decision"
+    )
+    override_reason: str | MISSING | None = StaffOnly("why the decision was overridden")
 
 
 class ReinspectionRead(ReadModel):
@@ -200,14 +202,14 @@ class PartRead(StaffFieldsModel):
     unit_cost: Decimal
     line_total: Decimal
     billed_to: BilledTo
-    added_by_id: uuid.UUID | None = StaffOnly("who recorded the part")
+    added_by_id: uuid.UUID | MISSING | None = StaffOnly("who recorded the part")
     created_at: datetime
 
 
 class PartTotals(StaffFieldsModel):
     customer: Decimal = Field(description="what the customer is billed")
-    warranty: Decimal | None = StaffOnly("billed to the warranty")
-    vendor: Decimal | None = StaffOnly("billed to a vendor")
+    warranty: Decimal | MISSING | None = StaffOnly("billed to the warranty")
+    vendor: Decimal | MISSING | None = StaffOnly("billed to a vendor")
 
 
 class RepairOrderRead(StaffFieldsModel):
@@ -239,8 +241,8 @@ class RepairOrderRead(StaffFieldsModel):
     cancel_reason: str | None
     parts: list[PartRead] = Field(description="customers: only the parts billed to them")
     parts_total: PartTotals
-    external_ref: str | None = StaffOnly("the key the department's ERP/CRM uses")
-    case: CaseLink | None = StaffOnly("the difficult case the order was escalated into")
+    external_ref: str | MISSING | None = StaffOnly("the key the department's ERP/CRM uses")
+    case: CaseLink | MISSING | None = StaffOnly("the difficult case the order was escalated into")
     version: int
     created_at: datetime
     updated_at: datetime

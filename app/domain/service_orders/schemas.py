@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import MISSING, Field, StrictBool, model_validator
 
 from app.db.models import (
     OrderChannel,
@@ -164,18 +164,18 @@ class ServiceOrderRead(StaffFieldsModel):
     due_at: datetime | None = Field(description="when the order must be resolved (business time)")
     responded_at: datetime | None
     reported_at: datetime | None
-    sla: SlaRead | None = StaffOnly("the SLA clocks and their state")
+    sla: SlaRead | MISSING | None = StaffOnly("the SLA clocks and their state")
     overdue: bool
     resolution: str | None
     service_record: str | None
     signoff: SignoffRead | None
     confirmation: ConfirmationRead | None
-    hold_reason: str | None = StaffOnly("why the order is on hold")
+    hold_reason: str | MISSING | None = StaffOnly("why the order is on hold")
     hold_message: str | None = Field(description="what the customer is told about the hold")
     cancel_reason: str | None
     closed_at: datetime | None
-    external_ref: str | None = StaffOnly("the key the department's ERP/CRM uses")
-    case: CaseLink | None = StaffOnly("the difficult case the order was escalated into")
+    external_ref: str | MISSING | None = StaffOnly("the key the department's ERP/CRM uses")
+    case: CaseLink | MISSING | None = StaffOnly("the difficult case the order was escalated into")
     version: int
     created_at: datetime
     updated_at: datetime

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StrictBool, StrictInt, model_validator
+from pydantic import MISSING, Field, StrictBool, StrictInt, model_validator
 
 from app.db.models import VisitAction, VisitMethod, VisitStatus
 from app.db.models.complaints import ComplaintSeverity
@@ -127,21 +127,25 @@ class VisitRead(StaffFieldsModel):
     topics: list[str]
     service_order_ids: list[uuid.UUID]
     repair_order_ids: list[uuid.UUID]
-    visitor_id: uuid.UUID | None = StaffOnly("who makes the callback")
-    visitor: UserSummary | None = StaffOnly("who makes the callback, by name")
+    visitor_id: uuid.UUID | MISSING | None = StaffOnly("who makes the callback")
+    visitor: UserSummary | MISSING | None = StaffOnly("who makes the callback, by name")
     reached: bool | None
     feedback: str | None
     scores: ScoresRead | None = Field(description="satisfaction 1-5 per dimension")
     nps: int | None = Field(description="0-10: how likely to recommend us")
-    nps_category: NpsCategory | None = StaffOnly("promoter 9-10, passive 7-8, detractor 0-6")
-    needs_follow_up: bool | None = StaffOnly(
+    nps_category: NpsCategory | MISSING | None = StaffOnly(
+        "promoter 9-10, passive 7-8, detractor 0-6"
+    )
+    needs_follow_up: bool | MISSING | None = StaffOnly(
         "a detractor answer (NPS ≤ 6 or a score ≤ 2) nobody has followed up yet"
     )
-    follow_up: FollowUpRead | None = StaffOnly("how a detractor answer was followed up")
+    follow_up: FollowUpRead | MISSING | None = StaffOnly("how a detractor answer was followed up")
     complaint_id: uuid.UUID | None = Field(description="the complaint raised during the callback")
     recorded_at: datetime | None
-    unreachable_count: int | None = StaffOnly("how often the customer could not be reached")
-    cancel_reason: str | None = StaffOnly("why the callback was called off")
+    unreachable_count: int | MISSING | None = StaffOnly(
+        "how often the customer could not be reached"
+    )
+    cancel_reason: str | MISSING | None = StaffOnly("why the callback was called off")
     version: int
     created_at: datetime
     updated_at: datetime
