@@ -68,6 +68,11 @@ class Workflow:
     # The StrEnum of action names that reads type `allowed_actions` with (checked to match).
     action_names: type[StrEnum] | None = None
     handlers: dict[str, Handler] = field(default_factory=dict, compare=False, repr=False)
+    # The actions a role may take from a state, by (state, role): `allowed_actions` then runs
+    # only their guards (a list of fifty orders asked every action of every order: 6 % of it).
+    _by_state_and_role: dict[tuple[str, Role], tuple[Action, ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         states = set(self.states)
@@ -120,7 +125,14 @@ class Workflow:
         )
 
     def allowed_actions(self, obj: Any, user: User) -> list[str]:
-        return [a.name for a in self.actions.values() if self.may(a, obj, user)]
+        key = (obj.status, user.role)
+        candidates = self._by_state_and_role.get(key)
+        if candidates is None:
+            candidates = tuple(
+                a for a in self.actions.values() if user.role in a.roles and obj.status in a.sources
+            )
+            self._by_state_and_role[key] = candidates
+        return [a.name for a in candidates if a.guard is None or a.guard(obj, user)]
 
     def check(self, name: str, obj: Any, user: User) -> Action:
         """Raise 403 if the user's role may never do this, 409 if the state (or guard) forbids."""
