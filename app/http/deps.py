@@ -4,10 +4,10 @@ import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.session import joined_work, reader_of, unit_of_work
+from app.db.session import joined_work, read_only_work, reader_of, unit_of_work
 from app.domain.errors import DomainError, ValidationFailed
 from app.domain.pagination import MAX_LIMIT, PageParams
 from app.domain.schemas import TimestampText, to_utc
@@ -26,7 +26,9 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         return
     sessionmaker = request.app.state.sessionmaker
     if request.method in ("GET", "HEAD"):
-        sessionmaker = reader_of(sessionmaker)
+        async with read_only_work(reader_of(sessionmaker)) as session:
+            yield session
+        return
     async with unit_of_work(sessionmaker) as session:
         yield session
 
@@ -111,6 +113,24 @@ async def require_json_body(request: Request) -> None:
     media = content_type.split(";")[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
         raise UnsupportedMediaType(f"Send the body as application/json (got '{media or 'none'}')")
+
+
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+class JsonRouter(APIRouter):
+    """A router whose writes refuse a body that is not JSON (415, `require_json_body`).
+
+    Its reads skip that check: every dependency a route has costs each of its requests (FastAPI
+    solves them anew), and a GET has no body to check."""
+
+    def add_api_route(self, path: str, endpoint: Any, **kwargs: Any) -> None:
+        if _WITH_BODY & set(kwargs.get("methods") or ()):
+            kwargs["dependencies"] = [
+                Depends(require_json_body),
+                *(kwargs.get("dependencies") or []),
+            ]
+        super().add_api_route(path, endpoint, **kwargs)
 
 
 class WeakETag(DomainError):

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.auth.dependencies import CurrentUser
 from app.db.models import Case
@@ -18,10 +18,10 @@ from app.domain.cases.schemas import (
 from app.domain.schemas import EmptyBody, Page, ReasonBody
 from app.domain.timeline import PublicChanges
 from app.http.actions import ActionCall, action_runner
-from app.http.deps import Paging, Session, require_json_body, set_etag
+from app.http.deps import JsonRouter, Paging, Session, set_etag
 from app.routers.history import History, add_history_routes
 
-router = APIRouter(prefix="/cases", tags=["cases"], dependencies=[Depends(require_json_body)])
+router = JsonRouter(prefix="/cases", tags=["cases"])
 
 Act = Annotated[ActionCall[Case], Depends(action_runner(CASES, service.read_one))]
 

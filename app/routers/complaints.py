@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.auth.dependencies import CurrentUser, require_role
 from app.db.models import Role, User
@@ -18,12 +18,10 @@ from app.domain.complaints.schemas import (
 )
 from app.domain.schemas import EmptyBody, Page
 from app.http.actions import ActionCall, action_runner
-from app.http.deps import Paging, Session, require_json_body, set_etag
+from app.http.deps import JsonRouter, Paging, Session, set_etag
 from app.routers.history import History, add_history_routes
 
-router = APIRouter(
-    prefix="/complaints", tags=["complaints"], dependencies=[Depends(require_json_body)]
-)
+router = JsonRouter(prefix="/complaints", tags=["complaints"])
 
 Registrar = Annotated[User, Depends(require_role(Role.clerk, Role.supervisor, Role.customer))]
 Act = Annotated[ActionCall[Complaint], Depends(action_runner(COMPLAINTS, service.read_one))]

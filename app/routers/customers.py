@@ -1,19 +1,17 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Query, Response, status
 
 from app.auth.dependencies import CurrentUser, Office
 from app.db.models import Customer
 from app.domain.customers import service
 from app.domain.customers.schemas import CustomerCreate, CustomerRead, CustomerUpdate
 from app.domain.schemas import Page
-from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
+from app.http.deps import JsonRouter, Paging, RequiredIfMatch, Session, set_etag
 from app.routers.history import History, add_history_routes
 
-router = APIRouter(
-    prefix="/customers", tags=["customers"], dependencies=[Depends(require_json_body)]
-)
+router = JsonRouter(prefix="/customers", tags=["customers"])
 
 
 @router.get("")

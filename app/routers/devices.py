@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import Query, Request, Response, status
 
 from app.auth.dependencies import CurrentUser, Office
 from app.db.models import Device
@@ -13,10 +13,10 @@ from app.domain.devices.schemas import (
     WarrantyRead,
 )
 from app.domain.schemas import IsoDate, Page
-from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
+from app.http.deps import JsonRouter, Paging, RequiredIfMatch, Session, set_etag
 from app.routers.history import History, add_history_routes
 
-router = APIRouter(prefix="/devices", tags=["devices"], dependencies=[Depends(require_json_body)])
+router = JsonRouter(prefix="/devices", tags=["devices"])
 
 
 @router.get("")

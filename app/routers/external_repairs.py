@@ -4,7 +4,7 @@ per-vendor figures. Customers get 404 from every route here: they never learn of
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.auth.dependencies import CurrentUser
 from app.db.models import ExternalRepair, User
@@ -22,19 +22,15 @@ from app.domain.external_repairs.schemas import (
 from app.domain.schemas import Page, ReasonBody
 from app.domain.timeline import PublicChanges
 from app.http.actions import ActionCall, action_runner
-from app.http.deps import Paging, Session, require_json_body, set_etag
+from app.http.deps import JsonRouter, Paging, Session, set_etag
 from app.routers.history import History, add_history_routes
 
 _HIDDEN: dict[int | str, dict[str, Any]] = {404: {"description": "customers never see these"}}
 _OFFICE: dict[int | str, dict[str, Any]] = {**_HIDDEN, 403: {"description": "office only"}}
 
-router = APIRouter(
-    prefix="/external-repairs",
-    tags=["external-repairs"],
-    dependencies=[Depends(require_json_body)],
-)
+router = JsonRouter(prefix="/external-repairs", tags=["external-repairs"])
 # The routes below other resources' paths (a repair order's attempts, a vendor's figures).
-related = APIRouter(tags=["external-repairs"], dependencies=[Depends(require_json_body)])
+related = JsonRouter(tags=["external-repairs"])
 
 Act = Annotated[
     ActionCall[ExternalRepair], Depends(action_runner(EXTERNAL_REPAIRS, service.read_one))

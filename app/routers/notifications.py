@@ -1,17 +1,13 @@
 import uuid
 
-from fastapi import APIRouter, Depends
-
 from app.auth.dependencies import CurrentUser
 from app.domain.notifications import service
 from app.domain.notifications.schemas import MarkedRead, NotificationRead
 from app.domain.schemas import Page
-from app.http.deps import Paging, Session, require_json_body
+from app.http.deps import JsonRouter, Paging, Session
 from app.http.language import RequestLanguage
 
-router = APIRouter(
-    prefix="/notifications", tags=["notifications"], dependencies=[Depends(require_json_body)]
-)
+router = JsonRouter(prefix="/notifications", tags=["notifications"])
 
 
 @router.get("")

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.auth.dependencies import CurrentUser, Staff, Supervisor
 from app.db.models import RepairOrder
@@ -26,13 +26,11 @@ from app.domain.repair_orders.schemas import (
 from app.domain.schemas import EmptyBody, Page, ReasonBody, read_for
 from app.domain.service_orders.schemas import ConfirmBody
 from app.http.actions import ActionCall, action_runner
-from app.http.deps import IfMatch, Paging, Session, require_json_body, set_etag
+from app.http.deps import IfMatch, JsonRouter, Paging, Session, set_etag
 from app.routers.escalation import add_escalate_route
 from app.routers.history import History, add_history_routes
 
-router = APIRouter(
-    prefix="/repair-orders", tags=["repair-orders"], dependencies=[Depends(require_json_body)]
-)
+router = JsonRouter(prefix="/repair-orders", tags=["repair-orders"])
 
 Act = Annotated[ActionCall[RepairOrder], Depends(action_runner(REPAIR_ORDERS, service.read_one))]
 

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.dependencies import CurrentUser
@@ -19,13 +19,11 @@ from app.domain.service_orders.schemas import (
     ServiceOrderUpdate,
 )
 from app.http.actions import ActionCall, action_runner
-from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
+from app.http.deps import JsonRouter, Paging, RequiredIfMatch, Session, set_etag
 from app.routers.escalation import add_escalate_route
 from app.routers.history import History, add_history_routes
 
-router = APIRouter(
-    prefix="/service-orders", tags=["service-orders"], dependencies=[Depends(require_json_body)]
-)
+router = JsonRouter(prefix="/service-orders", tags=["service-orders"])
 
 
 async def _answer(
@@ -70,7 +68,8 @@ async def get_service_order(
 ) -> ServiceOrderRead:
     """Return one service order, with its signature if signed."""
     order = await service.get_order(session, user, order_id)
-    return await _answer(session, user, order, response)
+    set_etag(response, order)
+    return await service.read_one(session, user, order)
 
 
 @router.patch("/{order_id}")

@@ -1,6 +1,6 @@
 import uuid
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Response, status
 
 from app.auth.dependencies import Office, Supervisor
 from app.domain.sla_policies import service
@@ -11,9 +11,9 @@ from app.domain.sla_policies.schemas import (
     SlaPolicyRead,
     SlaPolicyUpdate,
 )
-from app.http.deps import RequiredIfMatch, Session, require_json_body, set_etag
+from app.http.deps import JsonRouter, RequiredIfMatch, Session, set_etag
 
-router = APIRouter(tags=["sla"], dependencies=[Depends(require_json_body)])
+router = JsonRouter(tags=["sla"])
 
 
 @router.get("/sla-policies")

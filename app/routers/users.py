@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 
 from app.auth.dependencies import CurrentUser, Office, Supervisor, no_store, token_family
 from app.domain.schemas import Page
@@ -14,9 +14,9 @@ from app.domain.users.schemas import (
     UserRead,
     UserUpdate,
 )
-from app.http.deps import IfMatch, Paging, RequiredIfMatch, Session, require_json_body, set_etag
+from app.http.deps import IfMatch, JsonRouter, Paging, RequiredIfMatch, Session, set_etag
 
-router = APIRouter(prefix="/users", tags=["users"], dependencies=[Depends(require_json_body)])
+router = JsonRouter(prefix="/users", tags=["users"])
 
 
 @router.get("/me")

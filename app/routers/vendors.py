@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Query, Response, status
 
 from app.auth.dependencies import Office, Staff
 from app.db.models import Vendor
@@ -9,10 +9,10 @@ from app.domain.schemas import Page
 from app.domain.timeline import PublicChanges
 from app.domain.vendors import service
 from app.domain.vendors.schemas import VendorCreate, VendorRead, VendorUpdate
-from app.http.deps import Paging, RequiredIfMatch, Session, require_json_body, set_etag
+from app.http.deps import JsonRouter, Paging, RequiredIfMatch, Session, set_etag
 from app.routers.history import History, add_history_routes
 
-router = APIRouter(prefix="/vendors", tags=["vendors"], dependencies=[Depends(require_json_body)])
+router = JsonRouter(prefix="/vendors", tags=["vendors"])
 
 
 @router.get("")

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from app.auth.dependencies import CurrentUser, Office, Staff
 from app.db.models import CallbackVisit
@@ -18,10 +18,10 @@ from app.domain.visits.schemas import (
     VisitRead,
 )
 from app.http.actions import ActionCall, action_runner
-from app.http.deps import Paging, Session, require_json_body, set_etag
+from app.http.deps import JsonRouter, Paging, Session, set_etag
 from app.routers.history import History, add_history_routes
 
-router = APIRouter(prefix="/visits", tags=["visits"], dependencies=[Depends(require_json_body)])
+router = JsonRouter(prefix="/visits", tags=["visits"])
 
 Act = Annotated[ActionCall[CallbackVisit], Depends(action_runner(VISITS, reads.read_one))]
 
