@@ -117,13 +117,6 @@ class Workflow:
     def unhandled(self) -> list[str]:
         return [name for name in self.actions if name not in self.handlers]
 
-    def may(self, action: Action, obj: Any, user: User) -> bool:
-        return (
-            user.role in action.roles
-            and obj.status in action.sources
-            and (action.guard is None or action.guard(obj, user))
-        )
-
     def allowed_actions(self, obj: Any, user: User) -> list[str]:
         key = (obj.status, user.role)
         candidates = self._by_state_and_role.get(key)
