@@ -149,6 +149,7 @@ def create_sessionmaker(bind: Any) -> async_sessionmaker[AsyncSession]:
 
 
 _READ_ONLY = "read_only"
+_WRITE_WHILE_READING = "a read-only request tried to write"
 _READERS: "weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], async_sessionmaker[AsyncSession]]" = (  # noqa: E501
     weakref.WeakKeyDictionary()
 )
@@ -179,7 +180,7 @@ def reader_of(sessionmaker: async_sessionmaker[AsyncSession]) -> async_sessionma
 @event.listens_for(Session, "before_flush")
 def _refuse_writes_when_reading(session: Session, *_: Any) -> None:
     if session.info.get(_READ_ONLY) and _has_changes(session):
-        raise RuntimeError("a read-only request tried to write")
+        raise RuntimeError(_WRITE_WHILE_READING)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -187,7 +188,7 @@ def _refuse_write_statements_when_reading(state: Any) -> None:
     if state.session.info.get(_READ_ONLY) and (
         state.is_update or state.is_delete or state.is_insert
     ):
-        raise RuntimeError("a read-only request tried to write")
+        raise RuntimeError(_WRITE_WHILE_READING)
 
 
 def _has_changes(session: Session | AsyncSession) -> bool:
@@ -204,7 +205,7 @@ async def read_only_work(
     async with sessionmaker() as session:
         yield session
         if _has_changes(session):
-            raise RuntimeError("a read-only request tried to write")
+            raise RuntimeError(_WRITE_WHILE_READING)
 
 
 def stage_event(
