@@ -326,7 +326,7 @@ async def measure(
     conn = await asyncpg.connect(pg_url(url))
     sample = dict(
         await conn.fetchrow(
-            "SELECT customer_id, assignee_id, number FROM service_orders "
+            "SELECT assignee_id, number FROM service_orders "
             "WHERE assignee_id IS NOT NULL ORDER BY number LIMIT 1 OFFSET "
             "(SELECT count(*) / 3 FROM service_orders WHERE assignee_id IS NOT NULL)"
         )
